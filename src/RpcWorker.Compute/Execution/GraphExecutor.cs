@@ -1,0 +1,128 @@
+using RpcWorker.Compute.Kernels;
+
+namespace RpcWorker.Compute.Execution;
+
+/// <summary>
+/// Plans and runs graphs on one persistent <see cref="ThreadTeam"/>. Graphs from all sessions share the team; one runs at a
+/// time. Scratch memory grows to the largest plan and is reused.
+/// </summary>
+public sealed unsafe class GraphExecutor : IDisposable
+{
+    private const int CacheLine = 64;
+
+    private readonly ThreadTeam _team;
+    private readonly MemoryBudget _budget;
+    private readonly Lock _lock = new();
+    private NativeBuffer? _scratch;
+
+    public GraphExecutor(int threads, MemoryBudget budget)
+    {
+        _team = new ThreadTeam(threads);
+        _budget = budget;
+    }
+
+    public int Threads => _team.Size;
+
+    /// <summary>Validates every node and resolves its kernel. Throws <see cref="UnsupportedOpException"/> before anything runs.</summary>
+    public GraphPlan Plan(ComputeGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var steps = new List<PlanStep>(graph.Nodes.Count);
+        long work = 0;
+        foreach (Tensor? node in graph.Nodes)
+        {
+            if (node is null || KernelRegistry.IsNoOp(node.Op) || node.IsEmpty)
+            {
+                continue;
+            }
+            IOpKernel kernel = KernelRegistry.Find(node) ?? throw new UnsupportedOpException(node, "no kernel");
+            string? reason = kernel.Validate(node);
+            if (reason is not null)
+            {
+                throw new UnsupportedOpException(node, reason);
+            }
+            work = Math.Max(work, kernel.GetWorkSize(node, Threads));
+            steps.Add(new PlanStep(node, kernel));
+        }
+        if (work > 0)
+        {
+            work = checked(work + CacheLine * Threads);
+        }
+        return new GraphPlan(graph, [.. steps], work);
+    }
+
+    /// <summary>Runs a plan to completion. Throws <see cref="ComputeException"/> if a kernel failed; the outputs are then undefined.</summary>
+    public void Execute(GraphPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        lock (_lock)
+        {
+            byte* wdata = EnsureScratch(plan.WorkSize);
+            var job = new GraphJob(plan, wdata);
+            _team.Run(job);
+            if (job.Failure is { } failure)
+            {
+                throw failure as ComputeException ?? new ComputeException($"kernel failed: {failure.Message}", failure);
+            }
+        }
+    }
+
+    private byte* EnsureScratch(long size)
+    {
+        if (size == 0)
+        {
+            return null;
+        }
+        if (_scratch is null || _scratch.Size < (ulong)size)
+        {
+            _scratch?.Dispose();
+            _scratch = NativeBuffer.TryAllocate(_budget, (ulong)size)
+                ?? throw new ComputeException($"cannot allocate {size} bytes of scratch memory");
+        }
+        return _scratch.Pointer;
+    }
+
+    public void Dispose()
+    {
+        _team.Dispose();
+        lock (_lock)
+        {
+            _scratch?.Dispose();
+            _scratch = null;
+        }
+    }
+
+    private sealed class GraphJob(GraphPlan plan, byte* wdata) : ITeamJob
+    {
+        private Exception? _failure;
+        private volatile bool _failed;
+
+        public Exception? Failure => _failure;
+
+        public void Run(ThreadTeam team, TeamMember member)
+        {
+            var p = new ComputeParams(team, member, wdata, plan.WorkSize);
+            PlanStep[] steps = plan.Steps;
+            for (int i = 0; i < steps.Length; i++)
+            {
+                if (!_failed)
+                {
+                    try
+                    {
+                        steps[i].Kernel.Compute(in p, steps[i].Node);
+                    }
+                    catch (Exception ex)
+                    {
+                        Interlocked.CompareExchange(ref _failure, ex, null);
+                        _failed = true;
+                        team.Poison();
+                    }
+                }
+                if (i + 1 < steps.Length)
+                {
+                    team.Barrier(member);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+namespace RpcWorker.Compute.Execution;
+
+/// <summary>
+/// A persistent team of threads: the caller of <see cref="Run"/> is member 0, the others are long-lived threads that
+/// wake for each job. Members synchronize with a spinning sense-reversing barrier, cheap enough to run after every node.
+/// One job runs at a time. When a member fails it <see cref="Poison"/>s the team: barriers stop waiting, so no member can
+/// hang on one that left early, and <see cref="Run"/> still returns only after every member has finished.
+/// </summary>
+internal sealed class ThreadTeam : IDisposable
+{
+    private const int SpinsBeforeYield = 2048;
+
+    private readonly Thread[] _threads;
+    private readonly TeamMember[] _members;
+    private readonly SemaphoreSlim _start = new(0);
+    private readonly Lock _runLock = new();
+    private ITeamJob? _job;
+    private int _arrived;
+    private int _phase;
+    private int _finished;
+    private volatile bool _poisoned;
+    private volatile bool _disposed;
+
+    public int SharedCounter;
+
+    public ThreadTeam(int size)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        Size = size;
+        _members = new TeamMember[size];
+        for (int i = 0; i < size; i++)
+        {
+            _members[i] = new TeamMember(i);
+        }
+        _threads = new Thread[size - 1];
+        for (int i = 1; i < size; i++)
+        {
+            TeamMember member = _members[i];
+            var thread = new Thread(() => WorkerLoop(member)) { IsBackground = true, Name = $"rpc-worker compute {i}" };
+            _threads[i - 1] = thread;
+            thread.Start();
+        }
+    }
+
+    public int Size { get; }
+
+    /// <summary>Runs <paramref name="job"/> on every member and returns when all have finished.</summary>
+    public void Run(ITeamJob job)
+    {
+        lock (_runLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _job = job;
+            _poisoned = false;
+            _arrived = 0;
+            _phase = 0;
+            foreach (TeamMember m in _members)
+            {
+                m.Phase = 0;
+            }
+            Volatile.Write(ref _finished, 0);
+            if (Size > 1)
+            {
+                _start.Release(Size - 1);
+            }
+            try
+            {
+                job.Run(this, _members[0]);
+            }
+            catch
+            {
+                Poison();
+                throw;
+            }
+            finally
+            {
+                WaitForWorkers();
+                _job = null;
+            }
+        }
+    }
+
+    /// <summary>Makes every current and later barrier of this job return at once (a member failed).</summary>
+    public void Poison() => _poisoned = true;
+
+    /// <summary>Blocks until all <see cref="Size"/> members have called it, or the team is poisoned.</summary>
+    public void Barrier(TeamMember member)
+    {
+        if (Size == 1 || _poisoned)
+        {
+            return;
+        }
+        int phase = member.Phase ^ 1;
+        member.Phase = phase;
+        if (Interlocked.Increment(ref _arrived) == Size)
+        {
+            Volatile.Write(ref _arrived, 0);
+            Volatile.Write(ref _phase, phase);
+            return;
+        }
+        int spins = 0;
+        while (Volatile.Read(ref _phase) != phase && !_poisoned)
+        {
+            if (++spins < SpinsBeforeYield)
+            {
+                Thread.SpinWait(8);
+            }
+            else
+            {
+                Thread.Yield();
+            }
+        }
+    }
+
+    private void WorkerLoop(TeamMember member)
+    {
+        while (true)
+        {
+            _start.Wait();
+            if (_disposed)
+            {
+                return;
+            }
+            try
+            {
+                _job!.Run(this, member);
+            }
+            catch
+            {
+                Poison();
+            }
+            finally
+            {
+                Interlocked.Increment(ref _finished);
+            }
+        }
+    }
+
+    private void WaitForWorkers()
+    {
+        int spins = 0;
+        while (Volatile.Read(ref _finished) != Size - 1)
+        {
+            if (++spins < SpinsBeforeYield)
+            {
+                Thread.SpinWait(8);
+            }
+            else
+            {
+                Thread.Yield();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_runLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            if (_threads.Length > 0)
+            {
+                _start.Release(_threads.Length);
+            }
+        }
+        foreach (Thread t in _threads)
+        {
+            t.Join();
+        }
+        _start.Dispose();
+    }
+}

@@ -1,0 +1,3 @@
+using RpcWorker.Protocol;
+
+Console.WriteLine($"rpc-worker, ggml RPC protocol {ProtocolVersion.Current}");

@@ -1,0 +1,83 @@
+using RpcWorker.Compute.Execution;
+
+namespace RpcWorker.Compute.Tests.Execution;
+
+public class ThreadTeamTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Run_EveryMemberRunsEachPhaseAfterTheBarrier(int size)
+    {
+        using var team = new ThreadTeam(size);
+        var job = new PhaseJob(size, phases: 200);
+        for (int run = 0; run < 5; run++)
+        {
+            job.Reset();
+            team.Run(job);
+            Assert.True(job.Ok, job.Error);
+        }
+    }
+
+    [Fact]
+    public void Run_MemberFailure_PoisonsBarriersAndReturns()
+    {
+        using var team = new ThreadTeam(3);
+        var job = new FailingJob();
+        team.Run(job);
+        Assert.Equal(3, job.Finished);
+        var ok = new PhaseJob(3, phases: 10);
+        team.Run(ok);
+        Assert.True(ok.Ok, ok.Error);
+    }
+
+    private sealed class PhaseJob(int size, int phases) : ITeamJob
+    {
+        private readonly int[] _counts = new int[phases];
+        public bool Ok = true;
+        public string? Error;
+
+        public void Reset() => Array.Clear(_counts);
+
+        public void Run(ThreadTeam team, TeamMember member)
+        {
+            for (int p = 0; p < phases; p++)
+            {
+                Interlocked.Increment(ref _counts[p]);
+                team.Barrier(member);
+                if (Volatile.Read(ref _counts[p]) != size)
+                {
+                    Ok = false;
+                    Error = $"phase {p} saw {_counts[p]} of {size}";
+                }
+                team.Barrier(member);
+            }
+        }
+    }
+
+    private sealed class FailingJob : ITeamJob
+    {
+        public int Finished;
+
+        public void Run(ThreadTeam team, TeamMember member)
+        {
+            try
+            {
+                if (member.Index == 1)
+                {
+                    team.Poison();
+                    return;
+                }
+                for (int i = 0; i < 100; i++)
+                {
+                    team.Barrier(member);
+                }
+            }
+            finally
+            {
+                Interlocked.Increment(ref Finished);
+            }
+        }
+    }
+}
