@@ -12,7 +12,7 @@ internal sealed class ThreadTeam : IDisposable
 
     private readonly Thread[] _threads;
     private readonly TeamMember[] _members;
-    private readonly SemaphoreSlim _start = new(0);
+    private readonly SemaphoreSlim[] _wake;
     private readonly Lock _runLock = new();
     private ITeamJob? _job;
     private int _arrived;
@@ -33,10 +33,12 @@ internal sealed class ThreadTeam : IDisposable
             _members[i] = new TeamMember(i);
         }
         _threads = new Thread[size - 1];
+        _wake = new SemaphoreSlim[size];
         for (int i = 1; i < size; i++)
         {
             TeamMember member = _members[i];
-            var thread = new Thread(() => WorkerLoop(member)) { IsBackground = true, Name = $"rpc-worker compute {i}" };
+            SemaphoreSlim wake = _wake[i] = new SemaphoreSlim(0);
+            var thread = new Thread(() => WorkerLoop(member, wake)) { IsBackground = true, Name = $"rpc-worker compute {i}" };
             _threads[i - 1] = thread;
             thread.Start();
         }
@@ -59,9 +61,9 @@ internal sealed class ThreadTeam : IDisposable
                 m.Phase = 0;
             }
             Volatile.Write(ref _finished, 0);
-            if (Size > 1)
+            for (int i = 1; i < Size; i++)
             {
-                _start.Release(Size - 1);
+                _wake[i].Release();
             }
             try
             {
@@ -112,11 +114,11 @@ internal sealed class ThreadTeam : IDisposable
         }
     }
 
-    private void WorkerLoop(TeamMember member)
+    private void WorkerLoop(TeamMember member, SemaphoreSlim wake)
     {
         while (true)
         {
-            _start.Wait();
+            wake.Wait();
             if (_disposed)
             {
                 return;
@@ -161,15 +163,18 @@ internal sealed class ThreadTeam : IDisposable
                 return;
             }
             _disposed = true;
-            if (_threads.Length > 0)
+            for (int i = 1; i < Size; i++)
             {
-                _start.Release(_threads.Length);
+                _wake[i].Release();
             }
         }
         foreach (Thread t in _threads)
         {
             t.Join();
         }
-        _start.Dispose();
+        for (int i = 1; i < Size; i++)
+        {
+            _wake[i].Dispose();
+        }
     }
 }

@@ -20,6 +20,21 @@ public class ThreadTeamTests
         }
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void Run_EachMemberRunsTheJobExactlyOnce(int size)
+    {
+        using var team = new ThreadTeam(size);
+        for (int run = 0; run < 50; run++)
+        {
+            var job = new CountingJob(size);
+            team.Run(job);
+            Assert.All(job.Runs, count => Assert.Equal(1, count));
+        }
+    }
+
     [Fact]
     public void Run_MemberFailure_PoisonsBarriersAndReturns()
     {
@@ -54,6 +69,13 @@ public class ThreadTeamTests
                 team.Barrier(member);
             }
         }
+    }
+
+    private sealed class CountingJob(int size) : ITeamJob
+    {
+        public readonly int[] Runs = new int[size];
+
+        public void Run(ThreadTeam team, TeamMember member) => Interlocked.Increment(ref Runs[member.Index]);
     }
 
     private sealed class FailingJob : ITeamJob
