@@ -1,3 +1,4 @@
+using RpcWorker.Compute.Kernels.HyperConnections;
 using RpcWorker.Compute.Kernels.Sequence;
 
 namespace RpcWorker.Compute.Kernels;
@@ -10,5 +11,8 @@ public static partial class KernelRegistry
         Register(GgmlOp.SsmScan, new SsmScan());
         Register(GgmlOp.SolveTri, new SolveTri());
         Register(GgmlOp.GatedDeltaNet, new GatedDeltaNet());
+        Register(GgmlOp.Dsv4HcComb, new Dsv4HcComb());
+        Register(GgmlOp.Dsv4HcPre, new Dsv4HcPre());
+        Register(GgmlOp.Dsv4HcPost, new Dsv4HcPost());
     }
 }
