@@ -11,6 +11,7 @@ public static partial class KernelRegistry
         Register(GgmlOp.SsmScan, new SsmScan());
         Register(GgmlOp.SolveTri, new SolveTri());
         Register(GgmlOp.GatedDeltaNet, new GatedDeltaNet());
+        Register(GgmlOp.LightningIndexer, new LightningIndexer());
         Register(GgmlOp.Dsv4HcComb, new Dsv4HcComb());
         Register(GgmlOp.Dsv4HcPre, new Dsv4HcPre());
         Register(GgmlOp.Dsv4HcPost, new Dsv4HcPost());
