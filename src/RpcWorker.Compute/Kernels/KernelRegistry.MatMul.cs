@@ -1,0 +1,11 @@
+using RpcWorker.Compute.Kernels.MatMul;
+
+namespace RpcWorker.Compute.Kernels;
+
+public static partial class KernelRegistry
+{
+    static partial void RegisterMatMul()
+    {
+        Register(GgmlOp.MulMat, new MulMatKernel());
+    }
+}

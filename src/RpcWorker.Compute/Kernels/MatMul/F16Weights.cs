@@ -1,0 +1,18 @@
+using System.Runtime.CompilerServices;
+using RpcWorker.Compute.Formats;
+
+namespace RpcWorker.Compute.Kernels.MatMul;
+
+/// <summary>F16 weight rows, widened to float on load.</summary>
+internal readonly unsafe struct F16Weights : IWeightFormat
+{
+    public static int ElementSize => sizeof(ushort);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec Load<TOps, TVec>(byte* row, long i)
+        where TOps : ISimdOps<TVec>
+        where TVec : unmanaged => TOps.LoadHalf((ushort*)row + i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float LoadScalar(byte* row, long i) => Fp16.ToSingle(((ushort*)row)[i]);
+}
