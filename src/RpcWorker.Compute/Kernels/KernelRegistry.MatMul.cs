@@ -7,5 +7,8 @@ public static partial class KernelRegistry
     static partial void RegisterMatMul()
     {
         Register(GgmlOp.MulMat, new MulMatKernel());
+        Register(GgmlOp.MulMatId, new MulMatIdKernel());
+        Register(GgmlOp.OutProd, new OutProdKernel());
+        Register(GgmlOp.AddId, new AddIdKernel());
     }
 }

@@ -15,15 +15,15 @@ internal sealed unsafe class MulMatKernel : IOpKernel
 {
     private const int MaxColumnsPerItem = 128;
 
-    private readonly MatMulSimd _simd;
+    private readonly SimdLevel _simd;
 
     public MulMatKernel()
-        : this(MatMulSimdLevels.Best)
+        : this(SimdSupport.Active)
     {
     }
 
-    /// <summary>A kernel pinned to <paramref name="simd"/> (tests force narrower widths with it).</summary>
-    internal MulMatKernel(MatMulSimd simd) => _simd = simd;
+    /// <summary>A kernel pinned to <paramref name="simd"/> (tests force each available tier with it).</summary>
+    internal MulMatKernel(SimdLevel simd) => _simd = simd;
 
     public string? Validate(Tensor node)
     {
@@ -64,13 +64,13 @@ internal sealed unsafe class MulMatKernel : IOpKernel
     {
         switch (_simd)
         {
-            case MatMulSimd.Vector512:
+            case SimdLevel.Avx512:
                 Run<Vector512Ops, Vector512<float>>(p, node);
                 break;
-            case MatMulSimd.Vector256:
+            case SimdLevel.Avx2:
                 Run<Vector256Ops, Vector256<float>>(p, node);
                 break;
-            case MatMulSimd.Vector128:
+            case SimdLevel.Vector128:
                 Run<Vector128Ops, Vector128<float>>(p, node);
                 break;
             default:

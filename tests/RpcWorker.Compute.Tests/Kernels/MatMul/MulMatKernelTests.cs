@@ -15,7 +15,7 @@ public class MulMatKernelTests
     public static TheoryData<int, GgmlType> SimdAndWeights()
     {
         var data = new TheoryData<int, GgmlType>();
-        foreach (MatMulSimd simd in MatMulSimdLevels.Supported)
+        foreach (SimdLevel simd in SimdSupport.AvailableLevels())
         {
             foreach (GgmlType t in new[] { GgmlType.F32, GgmlType.F16, GgmlType.BF16 })
             {
@@ -38,7 +38,7 @@ public class MulMatKernelTests
             long k = ks[rng.Next(ks.Length)];
             long m = ms[rng.Next(ms.Length)];
             long n = ns[rng.Next(ns.Length)];
-            Check((MatMulSimd)simd, weights, GgmlType.F32, k, m, n, [1, 1], [1, 1], Layout.Contiguous, 1 + (c % 3), rng);
+            Check((SimdLevel)simd, weights, GgmlType.F32, k, m, n, [1, 1], [1, 1], Layout.Contiguous, 1 + (c % 3), rng);
         }
     }
 
@@ -47,9 +47,9 @@ public class MulMatKernelTests
     public void Compute_BroadcastBatches_MatchScalarReference(int simd, GgmlType weights)
     {
         var rng = new Random(99 + simd);
-        Check((MatMulSimd)simd, weights, GgmlType.F32, 33, 7, 5, [2, 3], [2, 1], Layout.Contiguous, 2, rng);
-        Check((MatMulSimd)simd, weights, GgmlType.F32, 16, 4, 1, [1, 1], [3, 2], Layout.Contiguous, 3, rng);
-        Check((MatMulSimd)simd, weights, GgmlType.F32, 40, 9, 6, [3, 1], [1, 3], Layout.Contiguous, 2, rng);
+        Check((SimdLevel)simd, weights, GgmlType.F32, 33, 7, 5, [2, 3], [2, 1], Layout.Contiguous, 2, rng);
+        Check((SimdLevel)simd, weights, GgmlType.F32, 16, 4, 1, [1, 1], [3, 2], Layout.Contiguous, 3, rng);
+        Check((SimdLevel)simd, weights, GgmlType.F32, 40, 9, 6, [3, 1], [1, 3], Layout.Contiguous, 2, rng);
     }
 
     [Theory]
@@ -59,9 +59,9 @@ public class MulMatKernelTests
         var rng = new Random(7 + simd);
         foreach (Layout layout in new[] { Layout.PaddedRows, Layout.PermutedSrc1, Layout.PermutedBoth })
         {
-            Check((MatMulSimd)simd, weights, GgmlType.F32, 37, 6, 5, [2, 2], [2, 1], layout, 2, rng);
-            Check((MatMulSimd)simd, weights, GgmlType.F32, 16, 4, 1, [3, 1], [1, 1], layout, 3, rng);
-            Check((MatMulSimd)simd, weights, GgmlType.F32, 64, 12, 9, [1, 2], [2, 2], layout, 1, rng);
+            Check((SimdLevel)simd, weights, GgmlType.F32, 37, 6, 5, [2, 2], [2, 1], layout, 2, rng);
+            Check((SimdLevel)simd, weights, GgmlType.F32, 16, 4, 1, [3, 1], [1, 1], layout, 3, rng);
+            Check((SimdLevel)simd, weights, GgmlType.F32, 64, 12, 9, [1, 2], [2, 2], layout, 1, rng);
         }
     }
 
@@ -70,9 +70,9 @@ public class MulMatKernelTests
     public void Compute_LargeBlocks_MatchScalarReference(int simd, GgmlType weights)
     {
         var rng = new Random(5 + simd);
-        Check((MatMulSimd)simd, weights, GgmlType.F32, 300, 37, 150, [1, 1], [1, 1], Layout.Contiguous, 3, rng);
-        Check((MatMulSimd)simd, weights, GgmlType.F32, 257, 70, 1, [1, 1], [1, 1], Layout.Contiguous, 2, rng);
-        Check((MatMulSimd)simd, weights, GgmlType.F32, 4100, 5, 6, [1, 1], [1, 1], Layout.Contiguous, 2, rng);
+        Check((SimdLevel)simd, weights, GgmlType.F32, 300, 37, 150, [1, 1], [1, 1], Layout.Contiguous, 3, rng);
+        Check((SimdLevel)simd, weights, GgmlType.F32, 257, 70, 1, [1, 1], [1, 1], Layout.Contiguous, 2, rng);
+        Check((SimdLevel)simd, weights, GgmlType.F32, 4100, 5, 6, [1, 1], [1, 1], Layout.Contiguous, 2, rng);
     }
 
     [Theory]
@@ -80,7 +80,7 @@ public class MulMatKernelTests
     [InlineData(GgmlType.BF16)]
     public void Compute_ActivationsInWeightType_MatchScalarReference(GgmlType weights)
     {
-        foreach (MatMulSimd simd in MatMulSimdLevels.Supported)
+        foreach (SimdLevel simd in SimdSupport.AvailableLevels())
         {
             var rng = new Random(11);
             Check(simd, weights, weights, 45, 9, 7, [2, 1], [1, 2], Layout.Contiguous, 2, rng);
@@ -121,18 +121,7 @@ public class MulMatKernelTests
         Assert.Null(kernel.Validate(tt.Node(GgmlOp.MulMat, GgmlType.F32, [4, 3, 2], a, ok)));
     }
 
-    [Fact]
-    public void Supported_IncludesScalarAndBest()
-    {
-        Assert.Contains(MatMulSimd.Scalar, MatMulSimdLevels.Supported);
-        Assert.Contains(MatMulSimdLevels.Best, MatMulSimdLevels.Supported);
-        Assert.Equal(MatMulSimd.Vector128, MatMulSimdLevels.Cap(MatMulSimd.Vector512, "128"));
-        Assert.Equal(MatMulSimd.Vector256, MatMulSimdLevels.Cap(MatMulSimd.Vector256, "512"));
-        Assert.Equal(MatMulSimd.Scalar, MatMulSimdLevels.Cap(MatMulSimd.Vector256, "scalar"));
-        Assert.Equal(MatMulSimd.Vector256, MatMulSimdLevels.Cap(MatMulSimd.Vector256, null));
-    }
-
-    internal static void Check(MatMulSimd simd, GgmlType weights, GgmlType acts, long k, long m, long n, long[] bs, long[] nr, Layout layout, int threads, Random rng)
+    internal static void Check(SimdLevel simd, GgmlType weights, GgmlType acts, long k, long m, long n, long[] bs, long[] nr, Layout layout, int threads, Random rng)
     {
         using var tt = new TestTensors();
         long ne12 = bs[0] * nr[0];
