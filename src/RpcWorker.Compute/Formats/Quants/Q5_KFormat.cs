@@ -1,0 +1,228 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace RpcWorker.Compute.Formats.Quants;
+
+/// <summary>
+/// Q5_K: Q4_K plus a fifth bit per value (176 bytes: d, dmin, scales[12], qh[32], qs[128]); dot with Q8_K.
+/// </summary>
+internal sealed unsafe class Q5_KFormat(SimdLevel simd) : RowFormat
+{
+    public const int BlockSize = QuantMath.QK;
+    public const int BlockBytes = 176;
+
+    public SimdLevel Simd { get; } = simd;
+
+    public override GgmlType Type => GgmlType.Q5_K;
+
+    public override bool CanFromFloat => true;
+
+    public override bool CanVecDot => true;
+
+    public override GgmlType VecDotType => GgmlType.Q8_K;
+
+    public override void ToFloat(byte* src, float* dst, long n)
+    {
+        for (long i = 0; i < n / BlockSize; i++, src += BlockBytes)
+        {
+            float d = QuantMath.Half(src);
+            float min = QuantMath.Half(src + 2);
+            byte* qh = src + 16;
+            byte* ql = src + 48;
+            int u1 = 1, u2 = 2;
+            for (int j = 0; j < 4; j++, ql += 32, u1 <<= 2, u2 <<= 2)
+            {
+                QuantMath.ScaleMinK4(2 * j, src + 4, out int sc, out int m);
+                float d1 = d * sc;
+                float m1 = min * m;
+                QuantMath.ScaleMinK4(2 * j + 1, src + 4, out sc, out m);
+                float d2 = d * sc;
+                float m2 = min * m;
+                for (int l = 0; l < 32; l++)
+                {
+                    *dst++ = d1 * ((ql[l] & 0xF) + ((qh[l] & u1) != 0 ? 16 : 0)) - m1;
+                }
+                for (int l = 0; l < 32; l++)
+                {
+                    *dst++ = d2 * ((ql[l] >> 4) + ((qh[l] & u2) != 0 ? 16 : 0)) - m2;
+                }
+            }
+        }
+    }
+
+    /// <summary><c>quantize_row_q5_K_ref</c>.</summary>
+    [SkipLocalsInit]
+    public override void FromFloat(float* src, byte* dst, long n)
+    {
+        byte* l = stackalloc byte[BlockSize];
+        byte* laux = stackalloc byte[32];
+        float* weights = stackalloc float[32];
+        float* mins = stackalloc float[8];
+        float* scales = stackalloc float[8];
+        for (long i = 0; i < n / BlockSize; i++, src += BlockSize, dst += BlockBytes)
+        {
+            float maxScale = 0;
+            float maxMin = 0;
+            for (int j = 0; j < 8; j++)
+            {
+                float* x = src + 32 * j;
+                float sumX2 = 0;
+                for (int k = 0; k < 32; k++)
+                {
+                    sumX2 += x[k] * x[k];
+                }
+                float avX = MathF.Sqrt(sumX2 / 32);
+                for (int k = 0; k < 32; k++)
+                {
+                    weights[k] = avX + MathF.Abs(x[k]);
+                }
+                scales[j] = KQuantizer.MakeQkx2Quants(32, 31, x, weights, l + 32 * j, out mins[j], laux, -0.5f, 0.1f, 15, false);
+                if (scales[j] > maxScale)
+                {
+                    maxScale = scales[j];
+                }
+                if (mins[j] > maxMin)
+                {
+                    maxMin = mins[j];
+                }
+            }
+            KQuantScales.Pack(dst + 4, scales, mins, maxScale, maxMin);
+            QuantMath.StoreHalf(dst, maxScale / 63f);
+            QuantMath.StoreHalf(dst + 2, maxMin / 63f);
+            KQuantScales.Requantize(src, dst, dst + 4, l, 31);
+            byte* qh = dst + 16;
+            byte* ql = dst + 48;
+            new Span<byte>(qh, 32).Clear();
+            int m1 = 1, m2 = 2;
+            for (int j = 0; j < BlockSize; j += 64, ql += 32, m1 <<= 2, m2 <<= 2)
+            {
+                for (int k = 0; k < 32; k++)
+                {
+                    int l1 = l[j + k];
+                    if (l1 > 15)
+                    {
+                        l1 -= 16;
+                        qh[k] |= (byte)m1;
+                    }
+                    int l2 = l[j + k + 32];
+                    if (l2 > 15)
+                    {
+                        l2 -= 16;
+                        qh[k] |= (byte)m2;
+                    }
+                    ql[k] = (byte)(l1 | (l2 << 4));
+                }
+            }
+        }
+    }
+
+    public override float VecDot(long n, byte* x, byte* y)
+    {
+        long nb = n / BlockSize;
+        return Simd switch
+        {
+            SimdLevel.Avx512 => DotAvx512(nb, x, y),
+            SimdLevel.Avx2 => DotAvx2(nb, x, y),
+            _ => DotUnpacked(nb, x, y, Simd == SimdLevel.Vector128),
+        };
+    }
+
+    [SkipLocalsInit]
+    internal static float DotUnpacked(long nb, byte* x, byte* y, bool vector)
+    {
+        sbyte* a = stackalloc sbyte[BlockSize];
+        int* scales = stackalloc int[16];
+        int* mins = stackalloc int[16];
+        float sum = 0;
+        for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
+        {
+            byte* qh = x + 16;
+            byte* ql = x + 48;
+            for (int j = 0; j < 4; j++, ql += 32)
+            {
+                for (int k = 0; k < 32; k++)
+                {
+                    a[64 * j + k] = (sbyte)((ql[k] & 0xF) + (((qh[k] >> (2 * j)) & 1) << 4));
+                    a[64 * j + 32 + k] = (sbyte)((ql[k] >> 4) + (((qh[k] >> (2 * j + 1)) & 1) << 4));
+                }
+            }
+            for (int j = 0; j < 8; j++)
+            {
+                QuantMath.ScaleMinK4(j, x + 4, out int sc, out int m);
+                scales[2 * j] = scales[2 * j + 1] = sc;
+                mins[2 * j] = mins[2 * j + 1] = m;
+            }
+            int sumi = KDot.Grouped(a, KDot.Quants(y), scales, vector);
+            int summ = KDot.Bsums(y, mins);
+            float dy = KDot.Scale(y);
+            sum += QuantMath.Half(x) * dy * sumi - QuantMath.Half(x + 2) * dy * summ;
+        }
+        return sum;
+    }
+
+    internal static float DotAvx2(long nb, byte* x, byte* y)
+    {
+        Vector256<float> acc = Vector256<float>.Zero;
+        Vector256<byte> low = Vector256.Create((byte)0x0F);
+        Vector256<byte> sixteen = Vector256.Create((byte)16);
+        float summ = 0;
+        for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
+        {
+            KQuantScales.Unpack16(x + 4, out Vector128<sbyte> scales16, out Vector128<sbyte> mins16);
+            float dy = KDot.Scale(y);
+            summ += QuantMath.Half(x + 2) * dy * SimdOps.ScaleBsums(mins16, (short*)(y + Q8_KFormat.BsumsOffset));
+            Vector256<byte> sc = Vector256.Create(scales16.AsByte());
+            sbyte* q8 = KDot.Quants(y);
+            Vector256<byte> hbits = Avx.LoadVector256(x + 16);
+            byte* q = x + 48;
+            Vector256<byte> m1 = Vector256.Create((byte)1);
+            Vector256<int> sumi = Vector256<int>.Zero;
+            for (int j = 0; j < 4; j++, q += 32, q8 += 64)
+            {
+                Vector256<byte> m2 = Avx2.Add(m1, m1);
+                Vector256<byte> bits = Avx.LoadVector256(q);
+                Vector256<byte> lo = Avx2.Or(Avx2.And(bits, low), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m1), m1), sixteen));
+                Vector256<byte> hi = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), low),
+                    Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m2), m2), sixteen));
+                sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(lo, Avx.LoadVector256(q8), sc, 2 * j));
+                sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(hi, Avx.LoadVector256(q8 + 32), sc, 2 * j + 1));
+                m1 = Avx2.Add(m2, m2);
+            }
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(QuantMath.Half(x) * dy), acc);
+        }
+        return Vector256.Sum(acc) - summ;
+    }
+
+    internal static float DotAvx512(long nb, byte* x, byte* y)
+    {
+        Vector512<float> acc = Vector512<float>.Zero;
+        Vector256<byte> low = Vector256.Create((byte)0x0F);
+        Vector256<byte> sixteen = Vector256.Create((byte)16);
+        float summ = 0;
+        for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
+        {
+            KQuantScales.Unpack16(x + 4, out Vector128<sbyte> scales16, out Vector128<sbyte> mins16);
+            float dy = KDot.Scale(y);
+            summ += QuantMath.Half(x + 2) * dy * SimdOps.ScaleBsums(mins16, (short*)(y + Q8_KFormat.BsumsOffset));
+            Vector512<byte> sc = Vector512.Create(scales16.AsByte());
+            sbyte* q8 = KDot.Quants(y);
+            Vector256<byte> hbits = Avx.LoadVector256(x + 16);
+            byte* q = x + 48;
+            Vector256<byte> m1 = Vector256.Create((byte)1);
+            Vector512<int> sumi = Vector512<int>.Zero;
+            for (int j = 0; j < 4; j++, q += 32, q8 += 64)
+            {
+                Vector256<byte> m2 = Avx2.Add(m1, m1);
+                Vector256<byte> bits = Avx.LoadVector256(q);
+                Vector256<byte> lo = Avx2.Or(Avx2.And(bits, low), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m1), m1), sixteen));
+                Vector256<byte> hi = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), low),
+                    Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m2), m2), sixteen));
+                sumi = Avx512F.Add(sumi, SimdOps.ScaledDotU8(Vector512.Create(lo, hi), Vector512.Load(q8), sc, j));
+                m1 = Avx2.Add(m2, m2);
+            }
+            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sumi), Vector512.Create(QuantMath.Half(x) * dy), acc);
+        }
+        return Vector512.Sum(acc) - summ;
+    }
+}
