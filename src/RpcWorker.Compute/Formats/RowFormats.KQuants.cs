@@ -6,7 +6,7 @@ public static partial class RowFormats
 {
     static partial void RegisterKQuants()
     {
-        SimdLevel simd = SimdSupport.Selected;
+        SimdLevel simd = SimdSupport.Active;
         Register(new Q4_0Format(simd));
         Register(new Q4_1Format(simd));
         Register(new Q5_0Format(simd));

@@ -1,5 +1,4 @@
 using RpcWorker.Compute.Formats;
-using RpcWorker.Compute.Formats.Quants;
 
 namespace RpcWorker.Compute.Tests.Formats.Quants;
 

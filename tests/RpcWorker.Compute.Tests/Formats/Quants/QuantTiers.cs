@@ -25,7 +25,7 @@ internal static class QuantTiers
 
     /// <summary>The format at every tier the hardware supports.</summary>
     public static IEnumerable<RowFormat> All(GgmlType type) =>
-        s_levels.Where(SimdSupport.IsSupported).Select(level => Create(type, level));
+        s_levels.Where(SimdSupport.IsAvailable).Select(level => Create(type, level));
 
     public static string Level(RowFormat format) => format.GetType().GetProperty("Simd")?.GetValue(format)?.ToString() ?? "scalar";
 }
