@@ -12,6 +12,9 @@ public static partial class KernelRegistry
         Register(GgmlOp.SolveTri, new SolveTri());
         Register(GgmlOp.GatedDeltaNet, new GatedDeltaNet());
         Register(GgmlOp.LightningIndexer, new LightningIndexer());
+        Register(GgmlOp.RwkvWkv6, new RwkvWkv6());
+        Register(GgmlOp.RwkvWkv7, new RwkvWkv7());
+        Register(GgmlOp.GatedLinearAttn, new GatedLinearAttn());
         Register(GgmlOp.Dsv4HcComb, new Dsv4HcComb());
         Register(GgmlOp.Dsv4HcPre, new Dsv4HcPre());
         Register(GgmlOp.Dsv4HcPost, new Dsv4HcPost());
