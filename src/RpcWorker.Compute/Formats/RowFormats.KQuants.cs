@@ -19,5 +19,11 @@ public static partial class RowFormats
         Register(new Q5_KFormat(simd));
         Register(new Q6_KFormat(simd));
         Register(new Q8_KFormat());
+        Register(new Tq1_0Format());
+        Register(new Tq2_0Format(simd));
+        Register(new Mxfp4Format(simd));
+        Register(new Nvfp4Format());
+        Register(new Q1_0Format());
+        Register(new Q2_0Format());
     }
 }

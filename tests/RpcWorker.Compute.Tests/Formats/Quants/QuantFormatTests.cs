@@ -20,6 +20,12 @@ public class QuantFormatTests
         { GgmlType.Q4_K, 0.002f, 0.02f },
         { GgmlType.Q5_K, 0.002f, 0.02f },
         { GgmlType.Q6_K, 0.002f, 0.02f },
+        { GgmlType.TQ1_0, 0.01f, 0.15f },
+        { GgmlType.TQ2_0, 0.01f, 0.15f },
+        { GgmlType.MXFP4, 0.002f, 0.02f },
+        { GgmlType.NVFP4, 0.0030f, 0.03f },
+        { GgmlType.Q1_0, 0.025f, 0.40f },
+        { GgmlType.Q2_0, 0.01f, 0.15f },
     };
 
     [Theory]

@@ -20,6 +20,8 @@ internal static class QuantTiers
         GgmlType.Q4_K => new Q4_KFormat(level),
         GgmlType.Q5_K => new Q5_KFormat(level),
         GgmlType.Q6_K => new Q6_KFormat(level),
+        GgmlType.TQ2_0 => new Tq2_0Format(level),
+        GgmlType.MXFP4 => new Mxfp4Format(level),
         _ => RowFormats.Get(type),
     };
 
