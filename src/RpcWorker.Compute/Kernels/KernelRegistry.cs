@@ -21,6 +21,7 @@ public static partial class KernelRegistry
         RegisterMatMul();
         RegisterConvolution();
         RegisterSequence();
+        RegisterTraining();
     }
 
     static partial void RegisterElementwise();
@@ -40,6 +41,8 @@ public static partial class KernelRegistry
     static partial void RegisterConvolution();
 
     static partial void RegisterSequence();
+
+    static partial void RegisterTraining();
 
     /// <summary>Ops that only describe memory (no work at all).</summary>
     public static bool IsNoOp(GgmlOp op) =>

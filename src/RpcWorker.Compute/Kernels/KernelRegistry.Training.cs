@@ -1,0 +1,17 @@
+using RpcWorker.Compute.Kernels.Training;
+
+namespace RpcWorker.Compute.Kernels;
+
+public static partial class KernelRegistry
+{
+    static partial void RegisterTraining()
+    {
+        Register(GgmlOp.OptStepAdamW, new OptStepAdamW());
+        Register(GgmlOp.OptStepSgd, new OptStepSgd());
+        Register(GgmlOp.CrossEntropyLoss, new CrossEntropyLoss());
+        Register(GgmlOp.CrossEntropyLossBack, new CrossEntropyLossBack());
+        Register(GgmlOp.SiluBack, new SiluBack());
+        Register(GgmlOp.RepeatBack, new RepeatBack());
+        Register(GgmlOp.GetRowsBack, new GetRowsBack());
+    }
+}
