@@ -1,0 +1,436 @@
+using RpcWorker.Compute.Execution;
+using RpcWorker.Compute.Formats;
+
+namespace RpcWorker.Compute.Kernels.Attention;
+
+/// <summary>
+/// FLASH_ATTN_EXT (<c>ggml_compute_forward_flash_attn_ext_f16</c>): for every query row, an online softmax over the KV
+/// rows of its (broadcast) head with scale, logit softcap, ALiBi-sloped F16 mask and an optional sink logit, writing the
+/// permuted result [DV, n_head, n_q, batch]. Q is converted to K's dot type (F16/BF16 rounding, or the quantized
+/// <c>vec_dot_type</c>) as ggml does; F16 V accumulates in F16 precision on ggml's one-chunk path and in F32 where ggml
+/// takes its tiled path. Decode-shaped nodes (one query row, ≥ 512 KV rows, F32/F16 K = V) split the KV range across
+/// threads and merge the partial softmax states, as ggml does.
+/// </summary>
+internal sealed unsafe class FlashAttnExtKernel : IOpKernel
+{
+    private const int PrecDefault = 0;
+    private const int PrecF32 = 10;
+    private const int QTile = 64;
+    private const int F32PerVector = 16;
+    private const int SplitKvMin = 512;
+    private const int CacheLineFloats = 16;
+    private const long MaxHeadSize = 1 << 20;
+
+    private readonly SimdLevel _level;
+
+    public FlashAttnExtKernel()
+        : this(SimdLevels.Best)
+    {
+    }
+
+    internal FlashAttnExtKernel(SimdLevel level) => _level = level;
+
+    public string? Validate(Tensor node)
+    {
+        Tensor? q = node.Src[0], k = node.Src[1], v = node.Src[2];
+        if (q is null || k is null || v is null)
+        {
+            return "flash_attn_ext needs q, k and v";
+        }
+        int prec = node.Params[3];
+        if (prec is not (PrecDefault or PrecF32))
+        {
+            return $"flash_attn_ext precision {prec} is not supported";
+        }
+        if (node.Type != GgmlType.F32 || q.Type != GgmlType.F32)
+        {
+            return "flash_attn_ext needs f32 q and output";
+        }
+        if (!IsPlainType(k.Type))
+        {
+            RowFormat? kf = RowFormats.Find(k.Type);
+            if (kf is null || !kf.CanVecDot || RowFormats.Find(kf.VecDotType) is not { CanFromFloat: true })
+            {
+                return $"flash_attn_ext cannot use {k.Info.Name} keys";
+            }
+        }
+        if (!IsPlainType(v.Type) && RowFormats.Find(v.Type) is null)
+        {
+            return $"flash_attn_ext cannot use {v.Info.Name} values";
+        }
+        long dk = k.Ne[0], dv = v.Ne[0];
+        if (dk <= 0 || dv <= 0 || dk > MaxHeadSize || dv > MaxHeadSize)
+        {
+            return "flash_attn_ext head size out of range";
+        }
+        if (q.Ne[0] != dk || node.Ne[0] != dv || node.Ne[1] != q.Ne[2] || node.Ne[2] != q.Ne[1] || node.Ne[3] != q.Ne[3])
+        {
+            return "flash_attn_ext shapes do not match";
+        }
+        if (dk % k.Info.BlockSize != 0 || dv % v.Info.BlockSize != 0)
+        {
+            return "flash_attn_ext head size is not a multiple of the block size";
+        }
+        if (!IsPlainType(k.Type) && dk % TypeTraits.BlockSize(RowFormats.Get(k.Type).VecDotType) != 0)
+        {
+            return "flash_attn_ext head size is not a multiple of the dot type's block size";
+        }
+        if (q.Nb[0] != sizeof(float) || k.Nb[0] != k.Info.TypeSize || v.Nb[0] != v.Info.TypeSize)
+        {
+            return "flash_attn_ext rows must be packed";
+        }
+        if (v.Ne[1] < k.Ne[1])
+        {
+            return "flash_attn_ext has fewer value rows than key rows";
+        }
+        if (q.Ne[2] % k.Ne[2] != 0 || q.Ne[3] % k.Ne[3] != 0 || q.Ne[2] % v.Ne[2] != 0 || q.Ne[3] % v.Ne[3] != 0)
+        {
+            return "flash_attn_ext heads do not broadcast";
+        }
+        if (!node.IsContiguous)
+        {
+            return "flash_attn_ext output must be contiguous";
+        }
+        if (node.Src[3] is { } mask)
+        {
+            if (mask.Type != GgmlType.F16 || mask.Nb[0] != sizeof(ushort) || mask.IsEmpty)
+            {
+                return "flash_attn_ext mask must be packed f16";
+            }
+            if (mask.Ne[0] < k.Ne[1] || mask.Ne[1] < q.Ne[1])
+            {
+                return "flash_attn_ext mask is smaller than kv x queries";
+            }
+        }
+        if (node.Src[4] is { } sinks)
+        {
+            if (sinks.Type != GgmlType.F32 || !sinks.IsContiguous || sinks.NElements < q.Ne[2])
+            {
+                return "flash_attn_ext sinks must be contiguous f32 with one value per head";
+            }
+        }
+        return null;
+    }
+
+    private static bool IsPlainType(GgmlType type) => type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
+
+    private static long PerThreadFloats(long dk, long dv) => 3 * dk + 3 * dv + CacheLineFloats;
+
+    private static bool UseSplitKv(Tensor q, Tensor k, Tensor v) =>
+        q.Ne[1] == 1 && q.Ne[3] == 1 && k.Type is GgmlType.F32 or GgmlType.F16 && k.Type == v.Type && k.Ne[1] >= SplitKvMin;
+
+    public long GetWorkSize(Tensor node, int threads)
+    {
+        Tensor q = node.Src[0]!, k = node.Src[1]!, v = node.Src[2]!;
+        long floats = threads * PerThreadFloats(k.Ne[0], v.Ne[0]);
+        if (UseSplitKv(q, k, v))
+        {
+            floats += q.Ne[2] * threads * (2 + v.Ne[0]);
+        }
+        return floats * sizeof(float);
+    }
+
+    public void Compute(in ComputeParams p, Tensor node)
+    {
+        Tensor q = node.Src[0]!, k = node.Src[1]!, v = node.Src[2]!;
+        var job = new Job(node, _level);
+        long dk = k.Ne[0], dv = v.Ne[0];
+        float* scratch = (float*)p.WData + p.Ith * PerThreadFloats(dk, dv);
+
+        if (UseSplitKv(q, k, v))
+        {
+            long nek1 = k.Ne[1];
+            long chunk = (nek1 + p.Nth - 1) / p.Nth;
+            long icStart = p.Ith * chunk;
+            long icEnd = Math.Min(icStart + chunk, nek1);
+            long partialSize = 2 + dv;
+            float* partials = (float*)p.WData + p.Nth * PerThreadFloats(dk, dv);
+            for (long head = 0; head < q.Ne[2]; head++)
+            {
+                float* partial = partials + (head * p.Nth + p.Ith) * partialSize;
+                if (icStart < nek1)
+                {
+                    job.Row(head, icStart, icEnd, scratch, partial);
+                }
+                else
+                {
+                    partial[0] = float.NegativeInfinity;
+                    partial[1] = 0.0f;
+                }
+            }
+            p.Barrier();
+            job.Reduce(p.Ith, p.Nth, partials, scratch);
+            return;
+        }
+
+        long nr = q.Ne[1] * q.Ne[2] * q.Ne[3];
+        long dr = (nr + p.Nth - 1) / p.Nth;
+        long ir0 = dr * p.Ith;
+        long ir1 = Math.Min(ir0 + dr, nr);
+        for (long ir = ir0; ir < ir1; ir++)
+        {
+            job.Row(ir, 0, k.Ne[1], scratch, null);
+        }
+    }
+
+    /// <summary>The per-node constants of one computation (what ggml recomputes per chunk).</summary>
+    private readonly struct Job
+    {
+        private readonly Tensor _node, _q, _k, _v;
+        private readonly Tensor? _mask;
+        private readonly float* _sinks;
+        private readonly SimdLevel _level;
+        private readonly float _scale, _maxBias, _softcap, _m0, _m1;
+        private readonly uint _nHeadLog2;
+        private readonly bool _roundQ, _f16Accum;
+        private readonly RowFormat? _kFormat, _qFormat, _vFormat;
+
+        public Job(Tensor node, SimdLevel level)
+        {
+            _node = node;
+            _q = node.Src[0]!;
+            _k = node.Src[1]!;
+            _v = node.Src[2]!;
+            _mask = node.Src[3];
+            _sinks = node.Src[4] is { } s ? (float*)s.Data : null;
+            _level = level;
+            _scale = node.Params.GetFloat(0);
+            _maxBias = node.Params.GetFloat(1);
+            _softcap = node.Params.GetFloat(2);
+            if (_softcap != 0)
+            {
+                _scale /= _softcap;
+            }
+            uint nHead = (uint)_q.Ne[2];
+            _nHeadLog2 = 1u << (int)Math.Floor(Math.Log2(nHead));
+            _m0 = MathF.Pow(2.0f, -_maxBias / _nHeadLog2);
+            _m1 = MathF.Pow(2.0f, -(_maxBias / 2.0f) / _nHeadLog2);
+
+            bool plainKv = _k.Type is GgmlType.F32 or GgmlType.F16 && _k.Type == _v.Type;
+            bool tiled = plainKv && _q.Ne[1] >= QTile && _v.Ne[0] % F32PerVector == 0 && !UseSplitKv(_q, _k, _v);
+            _roundQ = !tiled;
+            _f16Accum = !tiled && _v.Type == GgmlType.F16;
+            _kFormat = IsPlainType(_k.Type) ? null : RowFormats.Get(_k.Type);
+            _qFormat = _kFormat is null ? null : RowFormats.Get(_kFormat.VecDotType);
+            _vFormat = IsPlainType(_v.Type) ? null : RowFormats.Get(_v.Type);
+        }
+
+        /// <summary>
+        /// One query row over KV rows [icStart, icEnd): ggml's one-chunk loop. With <paramref name="partial"/> the
+        /// unnormalized state [M, S, VKQ] is stored for <see cref="Reduce"/>; otherwise the normalized row is written.
+        /// </summary>
+        public void Row(long ir, long icStart, long icEnd, float* scratch, float* partial)
+        {
+            long neq1 = _q.Ne[1], neq2 = _q.Ne[2];
+            long iq3 = ir / (neq2 * neq1);
+            long iq2 = (ir - iq3 * neq2 * neq1) / neq1;
+            long iq1 = ir - iq3 * neq2 * neq1 - iq2 * neq1;
+
+            int dk = (int)_k.Ne[0], dv = (int)_v.Ne[0];
+            float* qf = scratch;
+            float* qq = qf + dk;
+            float* vkq = qq + dk;
+            float* v32 = vkq + dv;
+            ushort* h16 = (ushort*)(v32 + dv);
+
+            uint h = (uint)iq2;
+            float slope = _maxBias > 0.0f ? h < _nHeadLog2 ? MathF.Pow(_m0, h + 1) : MathF.Pow(_m1, 2 * (h - _nHeadLog2) + 1) : 1.0f;
+
+            float sum = 0.0f;
+            float max = float.NegativeInfinity;
+            new Span<float>(vkq, dv).Clear();
+
+            ushort* mp = _mask is null ? null
+                : (ushort*)_mask.RowPtr(iq1, iq2 % _mask.Ne[2], iq3 % _mask.Ne[3]);
+
+            long ik3 = iq3 / (_q.Ne[3] / _k.Ne[3]), ik2 = iq2 / (_q.Ne[2] / _k.Ne[2]);
+            long iv3 = iq3 / (_q.Ne[3] / _v.Ne[3]), iv2 = iq2 / (_q.Ne[2] / _v.Ne[2]);
+
+            float* pq = (float*)_q.RowPtr(iq1, iq2, iq3);
+            PrepareQuery(pq, qf, (byte*)qq, h16, dk);
+
+            for (long ic = icStart; ic < icEnd; ic++)
+            {
+                float mv = mp is null ? 0.0f : slope * Fp16.ToSingle(mp[ic]);
+                if (mv == float.NegativeInfinity)
+                {
+                    continue;
+                }
+
+                float s = Dot(_k.RowPtr(ic, ik2, ik3), qf, (byte*)qq, dk) * _scale;
+                if (_softcap != 0.0f)
+                {
+                    s = _softcap * MathF.Tanh(s);
+                }
+                s += mv;
+
+                float mold = max;
+                float ms = 1.0f;
+                float vs = 1.0f;
+                if (s > max)
+                {
+                    max = s;
+                    ms = MathF.Exp(mold - max);
+                    RowDot.Scale(vkq, ms, dv, _level);
+                    if (_f16Accum)
+                    {
+                        RoundToHalf(vkq, h16, dv);
+                    }
+                }
+                else
+                {
+                    vs = MathF.Exp(s - max);
+                }
+
+                AddValue(vkq, _v.RowPtr(ic, iv2, iv3), vs, v32, dv);
+                if (_f16Accum)
+                {
+                    RoundToHalf(vkq, h16, dv);
+                }
+                sum = sum * ms + vs;
+            }
+
+            if (_sinks is not null && icStart == 0)
+            {
+                float s = _sinks[h];
+                float ms = 1.0f;
+                float vs = 1.0f;
+                if (s > max)
+                {
+                    ms = MathF.Exp(max - s);
+                    max = s;
+                    RowDot.Scale(vkq, ms, dv, _level);
+                }
+                else
+                {
+                    vs = MathF.Exp(s - max);
+                }
+                sum = sum * ms + vs;
+            }
+
+            if (partial is not null)
+            {
+                partial[0] = max;
+                partial[1] = sum;
+                Buffer.MemoryCopy(vkq, partial + 2, dv * sizeof(float), dv * sizeof(float));
+                return;
+            }
+
+            float sInv = sum == 0.0f ? 0.0f : 1.0f / sum;
+            RowDot.Scale(vkq, sInv, dv, _level);
+            float* dst = (float*)_node.RowPtr(iq2, iq1, iq3);
+            Buffer.MemoryCopy(vkq, dst, dv * sizeof(float), dv * sizeof(float));
+        }
+
+        /// <summary>ggml_flash_attn_ext_reduce_partials: merges the per-thread KV chunks of every head.</summary>
+        public void Reduce(int ith, int nth, float* partials, float* scratch)
+        {
+            int dv = (int)_v.Ne[0];
+            long nek1 = _k.Ne[1];
+            long chunk = (nek1 + nth - 1) / nth;
+            long partialSize = 2 + dv;
+            float* vkq = scratch;
+            for (long head = ith; head < _q.Ne[2]; head += nth)
+            {
+                float mFinal = float.NegativeInfinity;
+                float sFinal = 0.0f;
+                new Span<float>(vkq, dv).Clear();
+                for (long c = 0; c < nth; c++)
+                {
+                    if (c * chunk >= nek1)
+                    {
+                        continue;
+                    }
+                    float* partial = partials + (head * nth + c) * partialSize;
+                    float mChunk = partial[0];
+                    float sChunk = partial[1];
+                    if (sChunk == 0.0f)
+                    {
+                        continue;
+                    }
+                    float mNew = MathF.Max(mFinal, mChunk);
+                    float scaleOld = MathF.Exp(mFinal - mNew);
+                    float scaleNew = MathF.Exp(mChunk - mNew);
+                    float* vChunk = partial + 2;
+                    for (int d = 0; d < dv; d++)
+                    {
+                        vkq[d] = vkq[d] * scaleOld + vChunk[d] * scaleNew;
+                    }
+                    sFinal = sFinal * scaleOld + sChunk * scaleNew;
+                    mFinal = mNew;
+                }
+                if (sFinal != 0.0f)
+                {
+                    RowDot.Scale(vkq, 1.0f / sFinal, dv, _level);
+                }
+                Buffer.MemoryCopy(vkq, _node.RowPtr(head, 0, 0), dv * sizeof(float), dv * sizeof(float));
+            }
+        }
+
+        private void PrepareQuery(float* pq, float* qf, byte* qq, ushort* h16, int dk)
+        {
+            switch (_k.Type)
+            {
+                case GgmlType.F32:
+                    Buffer.MemoryCopy(pq, qf, dk * sizeof(float), dk * sizeof(float));
+                    break;
+                case GgmlType.F16:
+                    if (_roundQ)
+                    {
+                        Fp16.FromSingle(pq, h16, dk);
+                        Fp16.ToSingle(h16, qf, dk);
+                    }
+                    else
+                    {
+                        Buffer.MemoryCopy(pq, qf, dk * sizeof(float), dk * sizeof(float));
+                    }
+                    break;
+                case GgmlType.BF16:
+                    for (int i = 0; i < dk; i++)
+                    {
+                        qf[i] = Bf16.ToSingle(Bf16.FromSingle(pq[i]));
+                    }
+                    break;
+                default:
+                    _qFormat!.FromFloat(pq, qq, dk);
+                    break;
+            }
+        }
+
+        private float Dot(byte* kRow, float* qf, byte* qq, int dk) => _k.Type switch
+        {
+            GgmlType.F32 => RowDot.DotF32((float*)kRow, qf, dk, _level),
+            GgmlType.F16 => RowDot.DotF16((ushort*)kRow, qf, dk, _level),
+            GgmlType.BF16 => RowDot.DotBf16((ushort*)kRow, qf, dk, _level),
+            _ => _kFormat!.VecDot(dk, kRow, qq),
+        };
+
+        private void AddValue(float* vkq, byte* vRow, float vs, float* v32, int dv)
+        {
+            switch (_v.Type)
+            {
+                case GgmlType.F32:
+                    RowDot.MadF32(vkq, (float*)vRow, vs, dv, _level);
+                    break;
+                case GgmlType.F16:
+                    RowDot.MadF16(vkq, (ushort*)vRow, vs, dv, _level);
+                    break;
+                case GgmlType.BF16:
+                    Bf16.ToSingle((ushort*)vRow, v32, dv);
+                    RowDot.MadF32(vkq, v32, vs, dv, _level);
+                    break;
+                default:
+                    _vFormat!.ToFloat(vRow, v32, dv);
+                    RowDot.MadF32(vkq, v32, vs, dv, _level);
+                    break;
+            }
+        }
+
+        /// <summary>Rounds the accumulator to fp16 precision (ggml keeps it in an fp16 buffer on this path).</summary>
+        private static void RoundToHalf(float* vkq, ushort* h16, int dv)
+        {
+            Fp16.FromSingle(vkq, h16, dv);
+            Fp16.ToSingle(h16, vkq, dv);
+        }
+    }
+}
