@@ -24,7 +24,7 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
     private readonly SimdLevel _level;
 
     public FlashAttnExtKernel()
-        : this(SimdLevels.Best)
+        : this(SimdSupport.Active)
     {
     }
 

@@ -21,7 +21,7 @@ internal sealed unsafe class RopeKernel : IOpKernel
     private readonly SimdLevel _level;
 
     public RopeKernel(bool forward)
-        : this(forward, SimdLevels.Best)
+        : this(forward, SimdSupport.Active)
     {
     }
 

@@ -15,7 +15,7 @@ internal static unsafe class RopeRotate
     public static void Split(float* src, float* dst, float* cos, float* sin, int count, int offset, SimdLevel level)
     {
         int i = 0;
-        if (level >= SimdLevel.Vector512)
+        if (level >= SimdLevel.Avx512)
         {
             for (; i + 16 <= count; i += 16)
             {
@@ -25,7 +25,7 @@ internal static unsafe class RopeRotate
                 (x0 * s + x1 * c).Store(dst + i + offset);
             }
         }
-        else if (level >= SimdLevel.Vector256)
+        else if (level >= SimdLevel.Avx2)
         {
             for (; i + 8 <= count; i += 8)
             {
@@ -61,7 +61,7 @@ internal static unsafe class RopeRotate
     public static void Adjacent(float* src, float* dst, float* cos2, float* sin2, int n, SimdLevel level)
     {
         int i = 0;
-        if (level >= SimdLevel.Vector512)
+        if (level >= SimdLevel.Avx512)
         {
             Vector512<int> swap = Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
             for (; i + 16 <= n; i += 16)
@@ -70,7 +70,7 @@ internal static unsafe class RopeRotate
                 (x * Vector512.Load(cos2 + i) + Vector512.Shuffle(x, swap) * Vector512.Load(sin2 + i)).Store(dst + i);
             }
         }
-        else if (level >= SimdLevel.Vector256)
+        else if (level >= SimdLevel.Avx2)
         {
             Vector256<int> swap = Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6);
             for (; i + 8 <= n; i += 8)

@@ -33,7 +33,7 @@ internal static unsafe class RowDot
     {
         int i = 0;
         float sum = 0;
-        if (level >= SimdLevel.Vector512)
+        if (level >= SimdLevel.Avx512)
         {
             Vector512<float> a0 = Vector512<float>.Zero, a1 = Vector512<float>.Zero;
             for (; i + 32 <= n; i += 32)
@@ -47,7 +47,7 @@ internal static unsafe class RowDot
             }
             sum = Vector512.Sum(a0 + a1);
         }
-        else if (level >= SimdLevel.Vector256)
+        else if (level >= SimdLevel.Avx2)
         {
             Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
             for (; i + 16 <= n; i += 16)
@@ -82,7 +82,7 @@ internal static unsafe class RowDot
     {
         int i = 0;
         float sum = 0;
-        if (level >= SimdLevel.Vector512)
+        if (level >= SimdLevel.Avx512)
         {
             Vector512<float> a0 = Vector512<float>.Zero, a1 = Vector512<float>.Zero;
             for (; i + 32 <= n; i += 32)
@@ -96,7 +96,7 @@ internal static unsafe class RowDot
             }
             sum = Vector512.Sum(a0 + a1);
         }
-        else if (level >= SimdLevel.Vector256)
+        else if (level >= SimdLevel.Avx2)
         {
             Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
             for (; i + 16 <= n; i += 16)
@@ -131,7 +131,7 @@ internal static unsafe class RowDot
     {
         int i = 0;
         float sum = 0;
-        if (level >= SimdLevel.Vector512)
+        if (level >= SimdLevel.Avx512)
         {
             Vector512<float> a0 = Vector512<float>.Zero;
             for (; i + 16 <= n; i += 16)
@@ -140,7 +140,7 @@ internal static unsafe class RowDot
             }
             sum = Vector512.Sum(a0);
         }
-        else if (level >= SimdLevel.Vector256)
+        else if (level >= SimdLevel.Avx2)
         {
             Vector256<float> a0 = Vector256<float>.Zero;
             for (; i + 8 <= n; i += 8)
@@ -169,7 +169,7 @@ internal static unsafe class RowDot
     public static void MadF32(float* y, float* x, float v, int n, SimdLevel level)
     {
         int i = 0;
-        if (level >= SimdLevel.Vector512)
+        if (level >= SimdLevel.Avx512)
         {
             Vector512<float> vv = Vector512.Create(v);
             for (; i + 16 <= n; i += 16)
@@ -177,7 +177,7 @@ internal static unsafe class RowDot
                 Vector512.FusedMultiplyAdd(Vector512.Load(x + i), vv, Vector512.Load(y + i)).Store(y + i);
             }
         }
-        else if (level >= SimdLevel.Vector256)
+        else if (level >= SimdLevel.Avx2)
         {
             Vector256<float> vv = Vector256.Create(v);
             for (; i + 8 <= n; i += 8)
@@ -203,7 +203,7 @@ internal static unsafe class RowDot
     public static void MadF16(float* y, ushort* x, float v, int n, SimdLevel level)
     {
         int i = 0;
-        if (level >= SimdLevel.Vector512)
+        if (level >= SimdLevel.Avx512)
         {
             Vector512<float> vv = Vector512.Create(v);
             for (; i + 16 <= n; i += 16)
@@ -211,7 +211,7 @@ internal static unsafe class RowDot
                 Vector512.FusedMultiplyAdd(LoadHalf512(x + i), vv, Vector512.Load(y + i)).Store(y + i);
             }
         }
-        else if (level >= SimdLevel.Vector256)
+        else if (level >= SimdLevel.Avx2)
         {
             Vector256<float> vv = Vector256.Create(v);
             for (; i + 8 <= n; i += 8)
@@ -237,7 +237,7 @@ internal static unsafe class RowDot
     public static void Scale(float* y, float v, int n, SimdLevel level)
     {
         int i = 0;
-        if (level >= SimdLevel.Vector512)
+        if (level >= SimdLevel.Avx512)
         {
             Vector512<float> vv = Vector512.Create(v);
             for (; i + 16 <= n; i += 16)
@@ -245,7 +245,7 @@ internal static unsafe class RowDot
                 (Vector512.Load(y + i) * vv).Store(y + i);
             }
         }
-        else if (level >= SimdLevel.Vector256)
+        else if (level >= SimdLevel.Avx2)
         {
             Vector256<float> vv = Vector256.Create(v);
             for (; i + 8 <= n; i += 8)

@@ -18,7 +18,7 @@ internal sealed unsafe class SoftMaxKernel : IOpKernel
     private readonly SimdLevel _level;
 
     public SoftMaxKernel()
-        : this(SimdLevels.Best)
+        : this(SimdSupport.Active)
     {
     }
 

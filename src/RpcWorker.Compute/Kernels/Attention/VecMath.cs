@@ -113,7 +113,7 @@ internal static unsafe class VecMath
     {
         int i = 0;
         float max = init;
-        if (level >= SimdLevel.Vector512 && n >= 16)
+        if (level >= SimdLevel.Avx512 && n >= 16)
         {
             Vector512<float> m = Vector512.Create(init);
             for (; i + 16 <= n; i += 16)
@@ -122,7 +122,7 @@ internal static unsafe class VecMath
             }
             max = HorizontalMax(m.GetLower(), m.GetUpper());
         }
-        else if (level >= SimdLevel.Vector256 && n >= 8)
+        else if (level >= SimdLevel.Avx2 && n >= 8)
         {
             Vector256<float> m = Vector256.Create(init);
             for (; i + 8 <= n; i += 8)
@@ -168,7 +168,7 @@ internal static unsafe class VecMath
     {
         int i = 0;
         double sum = 0;
-        if (level >= SimdLevel.Vector512)
+        if (level >= SimdLevel.Avx512)
         {
             Vector512<float> vmax = Vector512.Create(max);
             Vector512<double> acc = Vector512<double>.Zero;
@@ -180,7 +180,7 @@ internal static unsafe class VecMath
             }
             sum = Vector512.Sum(acc);
         }
-        else if (level >= SimdLevel.Vector256)
+        else if (level >= SimdLevel.Avx2)
         {
             Vector256<float> vmax = Vector256.Create(max);
             Vector256<double> acc = Vector256<double>.Zero;
