@@ -1,3 +1,4 @@
+using RpcWorker.Compute.Formats;
 using RpcWorker.Compute.Kernels.Attention;
 
 namespace RpcWorker.Compute.Tests.Kernels.Attention;
@@ -119,9 +120,9 @@ public unsafe class VecMathTests
                 q[i] = (float)(rng.NextDouble() * 2 - 1);
                 kf[i] = (float)(rng.NextDouble() * 2 - 1);
                 kh[i] = BitConverter.HalfToUInt16Bits((Half)kf[i]);
-                kb[i] = Formats.Bf16.FromSingle(kf[i]);
+                kb[i] = Bf16.FromSingle(kf[i]);
                 dotH += (double)(float)BitConverter.UInt16BitsToHalf(kh[i]) * q[i];
-                dotB += (double)Formats.Bf16.ToSingle(kb[i]) * q[i];
+                dotB += (double)Bf16.ToSingle(kb[i]) * q[i];
                 dotF += (double)kf[i] * q[i];
                 acc[i] = i;
             }
