@@ -22,6 +22,7 @@ public static partial class KernelRegistry
         RegisterConvolution();
         RegisterSequence();
         RegisterTraining();
+        RegisterVision();
     }
 
     static partial void RegisterElementwise();
@@ -43,6 +44,8 @@ public static partial class KernelRegistry
     static partial void RegisterSequence();
 
     static partial void RegisterTraining();
+
+    static partial void RegisterVision();
 
     /// <summary>Ops that only describe memory (no work at all).</summary>
     public static bool IsNoOp(GgmlOp op) =>
