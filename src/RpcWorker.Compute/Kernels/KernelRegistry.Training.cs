@@ -13,5 +13,7 @@ public static partial class KernelRegistry
         Register(GgmlOp.SiluBack, new SiluBack());
         Register(GgmlOp.RepeatBack, new RepeatBack());
         Register(GgmlOp.GetRowsBack, new GetRowsBack());
+        Register(GgmlOp.RmsNormBack, new RmsNormBack());
+        Register(GgmlOp.SoftMaxBack, new SoftMaxBack());
     }
 }

@@ -147,4 +147,63 @@ public unsafe class TrainingKernelTests
         ((int*)ids.Data)[2] = 2;
         Assert.Throws<ComputeException>(() => TestGraph.Run(2, dst));
     }
+
+    [Fact]
+    public void RmsNormBack_MatchesNumericalGradientOfRmsNorm()
+    {
+        const int n = 6, rows = 3;
+        const float eps = 1e-5f;
+        using var tt = new TestTensors();
+        var rng = new Random(5);
+        Tensor dz = tt.New(GgmlType.F32, n, rows), x = tt.New(GgmlType.F32, n, rows);
+        TestTensors.FillRandom(dz, rng);
+        TestTensors.FillRandom(x, rng);
+        Tensor dx = tt.Node(GgmlOp.RmsNormBack, GgmlType.F32, [n, rows], dz, x);
+        dx.Params[0] = BitConverter.SingleToInt32Bits(eps);
+
+        TestGraph.Run(2, dx);
+
+        float[] g = TestTensors.Read(dz), xv = TestTensors.Read(x), actual = TestTensors.Read(dx);
+        for (int r = 0; r < rows; r++)
+        {
+            double Loss(double[] row)
+            {
+                double ms = row.Sum(v => v * v) / n + eps;
+                return Enumerable.Range(0, n).Sum(i => row[i] / Math.Sqrt(ms) * g[r * n + i]);
+            }
+            double[] baseRow = [.. Enumerable.Range(0, n).Select(i => (double)xv[r * n + i])];
+            for (int i = 0; i < n; i++)
+            {
+                double[] plus = (double[])baseRow.Clone(), minus = (double[])baseRow.Clone();
+                plus[i] += 1e-5;
+                minus[i] -= 1e-5;
+                Assert.Equal((Loss(plus) - Loss(minus)) / 2e-5, actual[r * n + i], 1e-3);
+            }
+        }
+    }
+
+    [Fact]
+    public void SoftMaxBack_IsTheSoftmaxJacobianTimesDy()
+    {
+        const int n = 5, rows = 2;
+        using var tt = new TestTensors();
+        var rng = new Random(6);
+        Tensor dy = tt.New(GgmlType.F32, n, rows), y = tt.New(GgmlType.F32, n, rows);
+        TestTensors.FillRandom(dy, rng);
+        TestTensors.FillRandom(y, rng, 0, 0.4f);
+        Tensor dx = tt.Node(GgmlOp.SoftMaxBack, GgmlType.F32, [n, rows], dy, y);
+        dx.Params[0] = BitConverter.SingleToInt32Bits(0.5f);
+
+        TestGraph.Run(2, dx);
+
+        float[] g = TestTensors.Read(dy), yv = TestTensors.Read(y), actual = TestTensors.Read(dx);
+        for (int r = 0; r < rows; r++)
+        {
+            double dot = Enumerable.Range(0, n).Sum(i => (double)yv[r * n + i] * g[r * n + i]);
+            for (int k = 0; k < n; k++)
+            {
+                Assert.Equal(0.5 * yv[r * n + k] * (g[r * n + k] - dot), actual[r * n + k], 1e-6);
+            }
+        }
+    }
 }
