@@ -183,18 +183,18 @@ internal readonly unsafe struct MatMulOperands
         switch (Kind)
         {
             case WeightKind.F32:
-                DotTiles.Block<TOps, TVec, F32Weights>(K, a, lda, rows, fb, d, cols, rowOffset);
+                DotTiles.Block<TOps, TVec, F32Weights>(K, a, lda, rows, fb, d, cols, rowOffset, DotTiles.WideRegisterFile);
                 break;
             case WeightKind.F16:
                 if (MatMulTiling.Packs(Kind, cols) && rows <= MatMulTiling.MaxPackRows(K))
                 {
                     long ld = MatMulTiling.PaddedK(K);
                     DotTiles.Widen<TOps, TVec, F16Weights>(K, a, lda, rows, pack, ld);
-                    DotTiles.Block<TOps, TVec, F32Weights>(K, (byte*)pack, ld * sizeof(float), rows, fb, d, cols, rowOffset);
+                    DotTiles.Block<TOps, TVec, F32Weights>(K, (byte*)pack, ld * sizeof(float), rows, fb, d, cols, rowOffset, DotTiles.WideRegisterFile);
                 }
                 else
                 {
-                    DotTiles.Block<TOps, TVec, F16Weights>(K, a, lda, rows, fb, d, cols, rowOffset);
+                    DotTiles.Block<TOps, TVec, F16Weights>(K, a, lda, rows, fb, d, cols, rowOffset, DotTiles.WideRegisterFile);
                 }
                 break;
             case WeightKind.Bf16:
@@ -202,11 +202,11 @@ internal readonly unsafe struct MatMulOperands
                 {
                     long ld = MatMulTiling.PaddedK(K);
                     DotTiles.Widen<TOps, TVec, Bf16Weights>(K, a, lda, rows, pack, ld);
-                    DotTiles.Block<TOps, TVec, F32Weights>(K, (byte*)pack, ld * sizeof(float), rows, fb, d, cols, rowOffset);
+                    DotTiles.Block<TOps, TVec, F32Weights>(K, (byte*)pack, ld * sizeof(float), rows, fb, d, cols, rowOffset, DotTiles.WideRegisterFile);
                 }
                 else
                 {
-                    DotTiles.Block<TOps, TVec, Bf16Weights>(K, a, lda, rows, fb, d, cols, rowOffset);
+                    DotTiles.Block<TOps, TVec, Bf16Weights>(K, a, lda, rows, fb, d, cols, rowOffset, DotTiles.WideRegisterFile);
                 }
                 break;
             default:
