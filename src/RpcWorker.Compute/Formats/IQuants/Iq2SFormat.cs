@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using static RpcWorker.Compute.Formats.IQuants.IQuantGrids;
 
 namespace RpcWorker.Compute.Formats.IQuants;
@@ -9,6 +10,16 @@ namespace RpcWorker.Compute.Formats.IQuants;
 internal sealed unsafe class Iq2SFormat : RowFormat
 {
     public const int BlockBytes = 82;
+
+    private readonly bool _avx2;
+
+    public Iq2SFormat()
+        : this(SimdSupport.Active)
+    {
+    }
+
+    /// <summary>A format whose dot product uses <paramref name="level"/> (AVX2 and up take the vector path).</summary>
+    public Iq2SFormat(SimdLevel level) => _avx2 = level >= SimdLevel.Avx2;
 
     public override GgmlType Type => GgmlType.IQ2_S;
 
@@ -45,7 +56,36 @@ internal sealed unsafe class Iq2SFormat : RowFormat
         }
     }
 
-    public override float VecDot(long n, byte* x, byte* y)
+    public override float VecDot(long n, byte* x, byte* y) => _avx2 ? VecDotAvx2(n, x, y) : VecDotScalar(n, x, y);
+
+    private static float VecDotAvx2(long n, byte* x, byte* y)
+    {
+        float sumf = 0;
+        for (long i = 0; i < n / 256; i++, x += BlockBytes, y += Q8KBlock.Bytes)
+        {
+            float d = Fp16.ToSingle(*(ushort*)x) * Q8KBlock.Scale(y);
+            byte* qs = x + 2;
+            byte* signs = qs + 32;
+            byte* qh = x + 66;
+            byte* scales = x + 74;
+            sbyte* q8 = Q8KBlock.Quants(y);
+            Vector256<int> acc = Vector256<int>.Zero;
+            for (int ib32 = 0; ib32 < 8; ib32++, qs += 4, signs += 4, q8 += 32)
+            {
+                int h = qh[ib32];
+                acc += IQuantDot.Dot32(
+                    IQuantDot.ApplySigns(Iq2sGrid[qs[0] | ((h << 8) & 0x300)], signs[0]),
+                    IQuantDot.ApplySigns(Iq2sGrid[qs[1] | ((h << 6) & 0x300)], signs[1]),
+                    IQuantDot.ApplySigns(Iq2sGrid[qs[2] | ((h << 4) & 0x300)], signs[2]),
+                    IQuantDot.ApplySigns(Iq2sGrid[qs[3] | ((h << 2) & 0x300)], signs[3]),
+                    q8, (short)(1 + 2 * (scales[ib32] & 0xf)), (short)(1 + 2 * (scales[ib32] >> 4)));
+            }
+            sumf += d * Vector256.Sum(acc);
+        }
+        return 0.125f * sumf;
+    }
+
+    private static float VecDotScalar(long n, byte* x, byte* y)
     {
         float sumf = 0;
         for (long i = 0; i < n / 256; i++, x += BlockBytes, y += Q8KBlock.Bytes)

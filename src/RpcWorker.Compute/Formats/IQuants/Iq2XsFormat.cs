@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using static RpcWorker.Compute.Formats.IQuants.IQuantGrids;
 
 namespace RpcWorker.Compute.Formats.IQuants;
@@ -9,6 +10,16 @@ namespace RpcWorker.Compute.Formats.IQuants;
 internal sealed unsafe class Iq2XsFormat : RowFormat
 {
     public const int BlockBytes = 74;
+
+    private readonly bool _avx2;
+
+    public Iq2XsFormat()
+        : this(SimdSupport.Active)
+    {
+    }
+
+    /// <summary>A format whose dot product uses <paramref name="level"/> (AVX2 and up take the vector path).</summary>
+    public Iq2XsFormat(SimdLevel level) => _avx2 = level >= SimdLevel.Avx2;
 
     public override GgmlType Type => GgmlType.IQ2_XS;
 
@@ -45,7 +56,33 @@ internal sealed unsafe class Iq2XsFormat : RowFormat
         }
     }
 
-    public override float VecDot(long n, byte* x, byte* y)
+    public override float VecDot(long n, byte* x, byte* y) => _avx2 ? VecDotAvx2(n, x, y) : VecDotScalar(n, x, y);
+
+    private static float VecDotAvx2(long n, byte* x, byte* y)
+    {
+        float sumf = 0;
+        for (long i = 0; i < n / 256; i++, x += BlockBytes, y += Q8KBlock.Bytes)
+        {
+            float d = Fp16.ToSingle(*(ushort*)x) * Q8KBlock.Scale(y);
+            ushort* q2 = (ushort*)(x + 2);
+            byte* sc = x + 66;
+            sbyte* q8 = Q8KBlock.Quants(y);
+            Vector256<int> acc = Vector256<int>.Zero;
+            for (int ib32 = 0; ib32 < 8; ib32++, q2 += 4, q8 += 32)
+            {
+                acc += IQuantDot.Dot32(
+                    IQuantDot.ApplySigns(Iq2xsGrid[q2[0] & 511], KsignsIq2xs[q2[0] >> 9]),
+                    IQuantDot.ApplySigns(Iq2xsGrid[q2[1] & 511], KsignsIq2xs[q2[1] >> 9]),
+                    IQuantDot.ApplySigns(Iq2xsGrid[q2[2] & 511], KsignsIq2xs[q2[2] >> 9]),
+                    IQuantDot.ApplySigns(Iq2xsGrid[q2[3] & 511], KsignsIq2xs[q2[3] >> 9]),
+                    q8, (short)(2 * (sc[ib32] & 0xf) + 1), (short)(2 * (sc[ib32] >> 4) + 1));
+            }
+            sumf += d * Vector256.Sum(acc);
+        }
+        return 0.125f * sumf;
+    }
+
+    private static float VecDotScalar(long n, byte* x, byte* y)
     {
         float sumf = 0;
         for (long i = 0; i < n / 256; i++, x += BlockBytes, y += Q8KBlock.Bytes)

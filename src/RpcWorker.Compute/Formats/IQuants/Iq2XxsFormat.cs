@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using static RpcWorker.Compute.Formats.IQuants.IQuantGrids;
 
 namespace RpcWorker.Compute.Formats.IQuants;
@@ -9,6 +10,16 @@ namespace RpcWorker.Compute.Formats.IQuants;
 internal sealed unsafe class Iq2XxsFormat : RowFormat
 {
     public const int BlockBytes = 66;
+
+    private readonly bool _avx2;
+
+    public Iq2XxsFormat()
+        : this(SimdSupport.Active)
+    {
+    }
+
+    /// <summary>A format whose dot product uses <paramref name="level"/> (AVX2 and up take the vector path).</summary>
+    public Iq2XxsFormat(SimdLevel level) => _avx2 = level >= SimdLevel.Avx2;
 
     public override GgmlType Type => GgmlType.IQ2_XXS;
 
@@ -43,7 +54,34 @@ internal sealed unsafe class Iq2XxsFormat : RowFormat
         }
     }
 
-    public override float VecDot(long n, byte* x, byte* y)
+    public override float VecDot(long n, byte* x, byte* y) => _avx2 ? VecDotAvx2(n, x, y) : VecDotScalar(n, x, y);
+
+    private static float VecDotAvx2(long n, byte* x, byte* y)
+    {
+        float sumf = 0;
+        for (long i = 0; i < n / 256; i++, x += BlockBytes, y += Q8KBlock.Bytes)
+        {
+            float d = Fp16.ToSingle(*(ushort*)x) * Q8KBlock.Scale(y);
+            byte* q2 = x + 2;
+            sbyte* q8 = Q8KBlock.Quants(y);
+            Vector256<int> acc = Vector256<int>.Zero;
+            for (int ib32 = 0; ib32 < 8; ib32++, q2 += 8, q8 += 32)
+            {
+                uint aux1 = *(uint*)(q2 + 4);
+                short ls = (short)(2 * (aux1 >> 28) + 1);
+                acc += IQuantDot.Dot32(
+                    IQuantDot.ApplySigns(Iq2xxsGrid[q2[0]], KsignsIq2xs[aux1 & 127]),
+                    IQuantDot.ApplySigns(Iq2xxsGrid[q2[1]], KsignsIq2xs[(aux1 >> 7) & 127]),
+                    IQuantDot.ApplySigns(Iq2xxsGrid[q2[2]], KsignsIq2xs[(aux1 >> 14) & 127]),
+                    IQuantDot.ApplySigns(Iq2xxsGrid[q2[3]], KsignsIq2xs[(aux1 >> 21) & 127]),
+                    q8, ls, ls);
+            }
+            sumf += d * Vector256.Sum(acc);
+        }
+        return 0.125f * sumf;
+    }
+
+    private static float VecDotScalar(long n, byte* x, byte* y)
     {
         float sumf = 0;
         for (long i = 0; i < n / 256; i++, x += BlockBytes, y += Q8KBlock.Bytes)

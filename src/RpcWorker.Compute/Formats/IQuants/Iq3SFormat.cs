@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using static RpcWorker.Compute.Formats.IQuants.IQuantGrids;
 
 namespace RpcWorker.Compute.Formats.IQuants;
@@ -9,6 +10,16 @@ namespace RpcWorker.Compute.Formats.IQuants;
 internal sealed unsafe class Iq3SFormat : RowFormat
 {
     public const int BlockBytes = 110;
+
+    private readonly bool _avx2;
+
+    public Iq3SFormat()
+        : this(SimdSupport.Active)
+    {
+    }
+
+    /// <summary>A format whose dot product uses <paramref name="level"/> (AVX2 and up take the vector path).</summary>
+    public Iq3SFormat(SimdLevel level) => _avx2 = level >= SimdLevel.Avx2;
 
     public override GgmlType Type => GgmlType.IQ3_S;
 
@@ -57,7 +68,41 @@ internal sealed unsafe class Iq3SFormat : RowFormat
         }
     }
 
-    public override float VecDot(long n, byte* x, byte* y)
+    public override float VecDot(long n, byte* x, byte* y) => _avx2 ? VecDotAvx2(n, x, y) : VecDotScalar(n, x, y);
+
+    private static float VecDotAvx2(long n, byte* x, byte* y)
+    {
+        float sumf = 0;
+        for (long i = 0; i < n / 256; i++, x += BlockBytes, y += Q8KBlock.Bytes)
+        {
+            float d = Fp16.ToSingle(*(ushort*)x) * Q8KBlock.Scale(y);
+            byte* qs = x + 2;
+            byte* qh = x + 66;
+            byte* signs = x + 74;
+            byte* scales = x + 106;
+            sbyte* q8 = Q8KBlock.Quants(y);
+            Vector256<int> acc = Vector256<int>.Zero;
+            for (int ib32 = 0; ib32 < 8; ib32++, qs += 8, signs += 4, q8 += 32)
+            {
+                int h = qh[ib32];
+                short ls = (short)(2 * ((scales[ib32 / 2] >> (4 * (ib32 % 2))) & 0xf) + 1);
+                acc += IQuantDot.Dot32(
+                    IQuantDot.ApplySigns(Pair(qs, h, 0), signs[0]),
+                    IQuantDot.ApplySigns(Pair(qs, h, 1), signs[1]),
+                    IQuantDot.ApplySigns(Pair(qs, h, 2), signs[2]),
+                    IQuantDot.ApplySigns(Pair(qs, h, 3), signs[3]),
+                    q8, ls, ls);
+            }
+            sumf += d * Vector256.Sum(acc);
+        }
+        return sumf;
+    }
+
+    /// <summary>Grid points of qs[2l] and qs[2l+1] with their ninth index bits from <paramref name="qh"/>.</summary>
+    private static ulong Pair(byte* qs, int qh, int l) =>
+        Iq3sGrid[qs[2 * l] | ((qh << (8 - 2 * l)) & 256)] | ((ulong)Iq3sGrid[qs[2 * l + 1] | ((qh << (7 - 2 * l)) & 256)] << 32);
+
+    private static float VecDotScalar(long n, byte* x, byte* y)
     {
         float sumf = 0;
         for (long i = 0; i < n / 256; i++, x += BlockBytes, y += Q8KBlock.Bytes)

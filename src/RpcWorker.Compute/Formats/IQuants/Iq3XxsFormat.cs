@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using static RpcWorker.Compute.Formats.IQuants.IQuantGrids;
 
 namespace RpcWorker.Compute.Formats.IQuants;
@@ -9,6 +10,16 @@ namespace RpcWorker.Compute.Formats.IQuants;
 internal sealed unsafe class Iq3XxsFormat : RowFormat
 {
     public const int BlockBytes = 98;
+
+    private readonly bool _avx2;
+
+    public Iq3XxsFormat()
+        : this(SimdSupport.Active)
+    {
+    }
+
+    /// <summary>A format whose dot product uses <paramref name="level"/> (AVX2 and up take the vector path).</summary>
+    public Iq3XxsFormat(SimdLevel level) => _avx2 = level >= SimdLevel.Avx2;
 
     public override GgmlType Type => GgmlType.IQ3_XXS;
 
@@ -46,7 +57,37 @@ internal sealed unsafe class Iq3XxsFormat : RowFormat
         }
     }
 
-    public override float VecDot(long n, byte* x, byte* y)
+    public override float VecDot(long n, byte* x, byte* y) => _avx2 ? VecDotAvx2(n, x, y) : VecDotScalar(n, x, y);
+
+    private static float VecDotAvx2(long n, byte* x, byte* y)
+    {
+        float sumf = 0;
+        for (long i = 0; i < n / 256; i++, x += BlockBytes, y += Q8KBlock.Bytes)
+        {
+            float d = Fp16.ToSingle(*(ushort*)x) * Q8KBlock.Scale(y);
+            byte* q3 = x + 2;
+            byte* gas = q3 + 64;
+            sbyte* q8 = Q8KBlock.Quants(y);
+            Vector256<int> acc = Vector256<int>.Zero;
+            for (int ib32 = 0; ib32 < 8; ib32++, q3 += 8, gas += 4, q8 += 32)
+            {
+                uint aux32 = *(uint*)gas;
+                short ls = (short)(2 * (aux32 >> 28) + 1);
+                acc += IQuantDot.Dot32(
+                    IQuantDot.ApplySigns(Pair(q3[0], q3[1]), KsignsIq2xs[aux32 & 127]),
+                    IQuantDot.ApplySigns(Pair(q3[2], q3[3]), KsignsIq2xs[(aux32 >> 7) & 127]),
+                    IQuantDot.ApplySigns(Pair(q3[4], q3[5]), KsignsIq2xs[(aux32 >> 14) & 127]),
+                    IQuantDot.ApplySigns(Pair(q3[6], q3[7]), KsignsIq2xs[(aux32 >> 21) & 127]),
+                    q8, ls, ls);
+            }
+            sumf += d * Vector256.Sum(acc);
+        }
+        return 0.25f * sumf;
+    }
+
+    private static ulong Pair(byte i1, byte i2) => Iq3xxsGrid[i1] | ((ulong)Iq3xxsGrid[i2] << 32);
+
+    private static float VecDotScalar(long n, byte* x, byte* y)
     {
         float sumf = 0;
         for (long i = 0; i < n / 256; i++, x += BlockBytes, y += Q8KBlock.Bytes)

@@ -67,6 +67,49 @@ public unsafe class IQuantFormatTests
         }
     }
 
+    public static TheoryData<GgmlType, SimdLevel> GridTypesByLevel
+    {
+        get
+        {
+            var data = new TheoryData<GgmlType, SimdLevel>();
+            foreach (GgmlType type in IQuantTestData.AllTypes.Where(t => t is not (GgmlType.IQ4_NL or GgmlType.IQ4_XS)))
+            {
+                foreach (SimdLevel level in SimdSupport.AvailableLevels())
+                {
+                    data.Add(type, level);
+                }
+            }
+            return data;
+        }
+    }
+
+    private static RowFormat Create(GgmlType type, SimdLevel level) => type switch
+    {
+        GgmlType.IQ2_XXS => new Iq2XxsFormat(level),
+        GgmlType.IQ2_XS => new Iq2XsFormat(level),
+        GgmlType.IQ2_S => new Iq2SFormat(level),
+        GgmlType.IQ3_XXS => new Iq3XxsFormat(level),
+        GgmlType.IQ3_S => new Iq3SFormat(level),
+        GgmlType.IQ1_S => new Iq1SFormat(level),
+        _ => new Iq1MFormat(level),
+    };
+
+    [Theory]
+    [MemberData(nameof(GridTypesByLevel))]
+    public void GridDot_EveryTier_EqualsScalarExactly(GgmlType type, SimdLevel level)
+    {
+        // both paths form the same integer sums per super-block, so the floats agree bit for bit
+        var rng = new Random(300 + (int)type);
+        RowFormat scalar = Create(type, SimdLevel.Scalar);
+        RowFormat simd = Create(type, level);
+        for (int blocks = 0; blocks <= 5; blocks++)
+        {
+            byte[] x = IQuantTestData.RandomBlocks(type, blocks, rng);
+            byte[] y = IQuantTestData.RandomQ8K(blocks, rng);
+            Assert.Equal(IQuantTestData.VecDot(scalar, 256 * blocks, x, y), IQuantTestData.VecDot(simd, 256 * blocks, x, y));
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Levels))]
     public void Iq4NlDot_EveryTier_MatchesScalar(SimdLevel level)
