@@ -9,7 +9,7 @@ namespace RpcWorker.Compute.Tests.Kernels;
 public static unsafe class StridedViews
 {
     /// <summary>The layouts every strided test runs over.</summary>
-    public enum Layout
+    public enum Strides
     {
         Contiguous,
         PaddedRows,
@@ -20,18 +20,18 @@ public static unsafe class StridedViews
     /// A tensor of logical shape <paramref name="ne"/> filled with random values in [lo, hi): contiguous, with rows padded
     /// by 3 elements (nb1 &gt; ne0·size), or stored with dims 1 and 2 swapped (ggml_permute(0, 2, 1, 3) of a packed base).
     /// </summary>
-    public static Tensor Create(TestTensors tt, GgmlType type, long[] ne, Layout layout, Random rng, float lo = -1f, float hi = 1f)
+    public static Tensor Create(TestTensors tt, GgmlType type, long[] ne, Strides layout, Random rng, float lo = -1f, float hi = 1f)
     {
         long[] full = [ne[0], ne.Length > 1 ? ne[1] : 1, ne.Length > 2 ? ne[2] : 1, ne.Length > 3 ? ne[3] : 1];
         switch (layout)
         {
-            case Layout.PaddedRows:
+            case Strides.PaddedRows:
             {
                 Tensor b = tt.New(type, full[0] + 3, full[1], full[2], full[3]);
                 TestTensors.FillRandom(b, rng, lo, hi);
                 return TestTensors.View(b, 0, full, [b.Nb[0], b.Nb[1], b.Nb[2], b.Nb[3]]);
             }
-            case Layout.Permuted:
+            case Strides.Permuted:
             {
                 Tensor b = tt.New(type, full[0], full[2], full[1], full[3]);
                 TestTensors.FillRandom(b, rng, lo, hi);

@@ -7,12 +7,12 @@ public unsafe class ReductionKernelTests
 {
     private static readonly long[][] s_shapes = [[1, 1, 1, 1], [7, 3, 2, 1], [16, 5, 4, 3], [33, 2, 3, 2], [129, 3, 1, 2]];
 
-    public static TheoryData<int, Layout> ThreadsAndLayouts()
+    public static TheoryData<int, Strides> ThreadsAndLayouts()
     {
-        var data = new TheoryData<int, Layout>();
+        var data = new TheoryData<int, Strides>();
         foreach (int threads in new[] { 1, 3 })
         {
-            foreach (Layout layout in Enum.GetValues<Layout>())
+            foreach (Strides layout in Enum.GetValues<Strides>())
             {
                 data.Add(threads, layout);
             }
@@ -22,7 +22,7 @@ public unsafe class ReductionKernelTests
 
     [Theory]
     [MemberData(nameof(ThreadsAndLayouts))]
-    public void Sum_F32_MatchesDoubleSum(int threads, Layout layout)
+    public void Sum_F32_MatchesDoubleSum(int threads, Strides layout)
     {
         foreach (long[] ne in s_shapes)
         {
@@ -42,7 +42,7 @@ public unsafe class ReductionKernelTests
     public void Sum_HalfTypes_AddInFloatRowByRow(GgmlType type)
     {
         using var tt = new TestTensors();
-        Tensor a = Create(tt, type, [37, 5, 2, 2], Layout.PaddedRows, new Random(2), 0f, 4f);
+        Tensor a = Create(tt, type, [37, 5, 2, 2], Strides.PaddedRows, new Random(2), 0f, 4f);
         Tensor sum = tt.Node(GgmlOp.Sum, type, [1], a);
         TestGraph.Run(3, sum);
         float total = 0;
@@ -71,7 +71,7 @@ public unsafe class ReductionKernelTests
         // ggml-cpu's SUM only asserts nb0 == sizeof(float) in debug builds: a transposed source is summed as ne0 packed
         // floats from each row start. The same bytes are summed here.
         using var tt = new TestTensors();
-        Tensor b = Create(tt, GgmlType.F32, [33, 25], Layout.Contiguous, new Random(3));
+        Tensor b = Create(tt, GgmlType.F32, [33, 25], Strides.Contiguous, new Random(3));
         Tensor a = Permute(b, 1, 0, 2, 3);
         Tensor sum = tt.Node(GgmlOp.Sum, GgmlType.F32, [1], a);
         TestGraph.Run(1, sum);
@@ -89,7 +89,7 @@ public unsafe class ReductionKernelTests
 
     [Theory]
     [MemberData(nameof(ThreadsAndLayouts))]
-    public void SumRowsAndMean_MatchDoubleRowSums(int threads, Layout layout)
+    public void SumRowsAndMean_MatchDoubleRowSums(int threads, Strides layout)
     {
         foreach (long[] ne in s_shapes)
         {
@@ -176,7 +176,7 @@ public unsafe class ReductionKernelTests
 
     [Theory]
     [MemberData(nameof(ThreadsAndLayouts))]
-    public void CumSum_IsSequentialFloatRunningSum(int threads, Layout layout)
+    public void CumSum_IsSequentialFloatRunningSum(int threads, Strides layout)
     {
         foreach (long[] ne in s_shapes)
         {
