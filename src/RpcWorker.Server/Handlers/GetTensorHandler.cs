@@ -1,0 +1,58 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using RpcWorker.Protocol;
+using RpcWorker.Protocol.Messages;
+using RpcWorker.Server.Memory;
+
+namespace RpcWorker.Server.Handlers;
+
+/// <summary>
+/// GET_TENSOR: answers <c>size</c> raw bytes from <c>data + offset</c>, copied straight from the buffer into pipe memory in
+/// chunks, flushing as it goes so a large read never stages the whole tensor.
+/// </summary>
+internal sealed class GetTensorHandler : ICommandHandler
+{
+    private const int FlushThreshold = 1 << 20;
+
+    public RpcCommand Command => RpcCommand.GetTensor;
+
+    public async ValueTask HandleAsync(RpcSession session, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    {
+        GetTensor.Request request = Payload.Read<GetTensor.Request>(payload);
+        MappedTensor tensor = TensorMapper.MapWithBuffer(request.Tensor, session.Buffers);
+        if (!TensorMapper.TryGetRange(tensor, request.Offset, request.Size, out ulong start))
+        {
+            throw new RpcProtocolException($"read of [{request.Offset}, +{request.Size}) lies outside the buffer");
+        }
+        PipeWriter output = session.Output;
+        FrameWriter.WriteResponseHeader(output, request.Size);
+        ulong done = 0;
+        while (done < request.Size)
+        {
+            done += CopyOut(tensor.Buffer!, start + done, Math.Min(request.Size - done, FlushThreshold), output);
+            if (done < request.Size)
+            {
+                FlushResult flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static unsafe ulong CopyOut(RemoteBuffer buffer, ulong address, ulong length, PipeWriter output)
+    {
+        byte* source = buffer.PointerOf(address);
+        ulong done = 0;
+        while (done < length)
+        {
+            Span<byte> span = output.GetSpan(1);
+            int n = (int)Math.Min((ulong)span.Length, length - done);
+            new ReadOnlySpan<byte>(source + done, n).CopyTo(span);
+            output.Advance(n);
+            done += (ulong)n;
+        }
+        return done;
+    }
+}

@@ -1,0 +1,86 @@
+using RpcWorker.Compute;
+using RpcWorker.Protocol;
+
+namespace RpcWorker.Server.Memory;
+
+/// <summary>
+/// Turns a wire <see cref="RpcTensor"/> into a validated compute <see cref="Tensor"/> (ggml's <c>deserialize_tensor</c>):
+/// the type must exist, a known buffer handle resolves to this session's buffer (an unknown or foreign one becomes
+/// "no buffer", as in ggml), and the tensor's whole <c>ne</c>/<c>nb</c> extent must lie inside that buffer. Violations throw
+/// <see cref="RpcProtocolException"/>.
+/// </summary>
+internal static class TensorMapper
+{
+    public static MappedTensor Map(in RpcTensor wire, BufferTable buffers)
+    {
+        if (!TypeTraits.TryGet(wire.Type, out TypeInfo? info))
+        {
+            throw new RpcProtocolException($"tensor type {wire.Type} does not exist");
+        }
+        var tensor = new Tensor { Type = info.Value.Type };
+        for (int i = 0; i < Tensor.MaxDims; i++)
+        {
+            tensor.Ne[i] = wire.Ne[i];
+            tensor.Nb[i] = wire.Nb[i];
+        }
+        ulong nbytes;
+        try
+        {
+            nbytes = (ulong)tensor.NBytes;
+        }
+        catch (OverflowException)
+        {
+            throw new RpcProtocolException("tensor extent overflows");
+        }
+        RemoteBuffer? buffer = null;
+        if (wire.Buffer != 0 && buffers.TryGet(wire.Buffer, out RemoteBuffer? found))
+        {
+            if (!found.Contains(wire.Data, nbytes))
+            {
+                throw new RpcProtocolException(
+                    $"tensor data 0x{wire.Data:x} + {nbytes} bytes lies outside its buffer [0x{found.Base:x}, +{found.Size})");
+            }
+            buffer = found;
+            unsafe
+            {
+                tensor.Data = (nint)found.PointerOf(wire.Data);
+            }
+        }
+        tensor.Op = (GgmlOp)wire.Op;
+        RpcTensor copy = wire;
+        for (int i = 0; i < Tensor.MaxOpParams; i++)
+        {
+            tensor.Params[i] = copy.OpParams[i];
+        }
+        tensor.Flags = wire.Flags;
+        tensor.UseCount = wire.UseCount;
+        tensor.Name = wire.GetName();
+        return new MappedTensor(tensor, buffer, buffer is null ? 0 : wire.Data, nbytes);
+    }
+
+    /// <summary>Maps a tensor that must live in one of this session's buffers (SET/GET/COPY/MEMSET).</summary>
+    public static MappedTensor MapWithBuffer(in RpcTensor wire, BufferTable buffers)
+    {
+        MappedTensor mapped = Map(wire, buffers);
+        if (mapped.Buffer is null)
+        {
+            throw new RpcProtocolException($"buffer 0x{wire.Buffer:x} is not a buffer of this session");
+        }
+        return mapped;
+    }
+
+    /// <summary>
+    /// ggml's range rule for SET_TENSOR/GET_TENSOR/SET_TENSOR_HASH: <c>base ≤ data+offset &lt; base+size</c> and
+    /// <c>length ≤ base+size − (data+offset)</c>. Returns the start address.
+    /// </summary>
+    public static bool TryGetRange(in MappedTensor tensor, ulong offset, ulong length, out ulong start)
+    {
+        RemoteBuffer buffer = tensor.Buffer!;
+        start = tensor.Address + offset;
+        if (start < tensor.Address)
+        {
+            return false;
+        }
+        return start >= buffer.Base && start - buffer.Base < buffer.Size && length <= buffer.Size - (start - buffer.Base);
+    }
+}

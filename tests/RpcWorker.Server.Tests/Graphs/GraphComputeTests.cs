@@ -1,0 +1,116 @@
+using RpcWorker.Protocol;
+using RpcWorker.Protocol.Messages;
+
+namespace RpcWorker.Server.Tests.Graphs;
+
+public class GraphComputeTests
+{
+    private static async Task<(RpcServer Server, RawClient Client, ulong Handle, ulong Base)> SetUpAsync(CapturingLoggerFactory? logs = null)
+    {
+        RpcServer server = await TestServer.StartAsync(loggerFactory: logs);
+        RawClient client = await RawClient.ConnectAsync(server.LocalEndPoint);
+        (ulong handle, ulong baseAddress) = await client.AllocWithBaseAsync(4096);
+        return (server, client, handle, baseAddress);
+    }
+
+    [Fact]
+    public async Task NoOpGraph_RunsWithoutReplyAndCanBeRecomputed()
+    {
+        (RpcServer server, RawClient client, ulong h, ulong b) = await SetUpAsync();
+        await using (server)
+        await using (client)
+        {
+            RpcTensor leaf = Tensors.F32(1, h, b, 16);
+            RpcTensor view = Tensors.F32(2, h, b + 16, 8).WithOp(GraphPayloads.OpView);
+            view.ViewSrc = 1;
+            view.ViewOffs = 16;
+            await client.SendAsync(RpcCommand.GraphCompute, GraphPayloads.Payload([2, 0, 1], [leaf, view]));
+            await client.SendAsync(RpcCommand.GraphRecompute, new DeviceRequest(0));
+            await client.SendAsync(RpcCommand.GraphRecompute, new DeviceRequest(0));
+            await client.AssertAliveAsync();
+        }
+    }
+
+    [Fact]
+    public async Task EmptyGraph_IsAccepted()
+    {
+        (RpcServer server, RawClient client, _, _) = await SetUpAsync();
+        await using (server)
+        await using (client)
+        {
+            await client.SendAsync(RpcCommand.GraphCompute, GraphPayloads.Payload([], []));
+            await client.SendAsync(RpcCommand.GraphCompute, GraphPayloads.Payload([0, 0], []));
+            await client.AssertAliveAsync();
+        }
+    }
+
+    [Fact]
+    public async Task OpWithoutKernel_LogsUnsupportedOpAndClosesOnlyThatSession()
+    {
+        var logs = new CapturingLoggerFactory();
+        (RpcServer server, RawClient client, ulong h, ulong b) = await SetUpAsync(logs);
+        await using (server)
+        await using (client)
+        {
+            RpcTensor src = Tensors.F32(1, h, b, 16);
+            RpcTensor node = Tensors.F32(2, h, b + 64, 16).WithOp(GraphPayloads.OpUnary, 1);
+            node.OpParams[0] = 999;
+            await client.SendAsync(RpcCommand.GraphCompute, GraphPayloads.Payload([2], [src, node]));
+            await client.AssertClosedAsync();
+            await server.AssertDrainedAsync();
+            Assert.True(logs.Contains(Microsoft.Extensions.Logging.LogLevel.Warning, "unsupported op"));
+            await server.AssertServesNewClientAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Recompute_AfterFreeingAGraphBuffer_ClosesSession()
+    {
+        (RpcServer server, RawClient client, ulong h, ulong b) = await SetUpAsync();
+        await using (server)
+        await using (client)
+        {
+            await client.SendAsync(RpcCommand.GraphCompute, GraphPayloads.Payload([1], [Tensors.F32(1, h, b, 16)]));
+            Assert.Empty(await client.RequestAsync(RpcCommand.FreeBuffer, new BufferRequest(h)));
+            await client.SendAsync(RpcCommand.GraphRecompute, new DeviceRequest(0));
+            await client.AssertClosedAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Recompute_AfterFreeingAnUnrelatedBuffer_StillRuns()
+    {
+        (RpcServer server, RawClient client, ulong h, ulong b) = await SetUpAsync();
+        await using (server)
+        await using (client)
+        {
+            (ulong other, _) = await client.AllocAsync(64);
+            await client.SendAsync(RpcCommand.GraphCompute, GraphPayloads.Payload([1], [Tensors.F32(1, h, b, 16)]));
+            Assert.Empty(await client.RequestAsync(RpcCommand.FreeBuffer, new BufferRequest(other)));
+            await client.SendAsync(RpcCommand.GraphRecompute, new DeviceRequest(0));
+            await client.AssertAliveAsync();
+        }
+    }
+
+    [Fact]
+    public async Task DeepChain_IsBuiltWithoutRecursion()
+    {
+        (RpcServer server, RawClient client, ulong h, ulong b) = await SetUpAsync();
+        await using (server)
+        await using (client)
+        {
+            const int depth = 30_000;
+            var tensors = new RpcTensor[depth];
+            for (int i = 0; i < depth; i++)
+            {
+                tensors[i] = Tensors.F32((ulong)(i + 1), h, b, 4).WithOp(GraphPayloads.OpView);
+                if (i > 0)
+                {
+                    tensors[i].ViewSrc = (ulong)i;
+                }
+            }
+            await client.SendAsync(RpcCommand.GraphCompute, GraphPayloads.Payload([depth], tensors));
+            await client.AssertAliveAsync();
+        }
+    }
+}
