@@ -107,7 +107,8 @@ internal static unsafe class ElementAccess
 
     /// <summary>A view of the leading <paramref name="ne"/> elements of a larger tensor (rows keep the parent's strides).</summary>
     public static Tensor SubView(Tensor parent, params long[] ne) =>
-        TestTensors.View(parent, 0, ne, [parent.Nb[0], parent.Nb[1], parent.Nb[2], parent.Nb[3]]);
+        TestTensors.View(parent, 0, [.. ne, .. Enumerable.Repeat(1L, Tensor.MaxDims - ne.Length)],
+            [parent.Nb[0], parent.Nb[1], parent.Nb[2], parent.Nb[3]]);
 
     /// <summary>Asserts two floats are the same value (NaN equals NaN; +0 and -0 differ only when <paramref name="signedZero"/>).</summary>
     public static void AssertSame(float expected, float actual, string where, bool signedZero = false)
