@@ -9,6 +9,7 @@ namespace RpcWorker.Benchmarks.Compute;
 /// TensorPrimitives.Dot of a weight row and an activation column (no tiling, no threads).
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
 public unsafe class DotRowsBaselineBenchmarks
 {
     private readonly MemoryBudget _budget = new(ulong.MaxValue);

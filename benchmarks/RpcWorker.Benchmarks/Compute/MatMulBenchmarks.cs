@@ -10,6 +10,7 @@ namespace RpcWorker.Benchmarks.Compute;
 /// GFLOP/s = 2·M·N·K / mean time.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
 public unsafe class MatMulBenchmarks
 {
     private readonly MemoryBudget _budget = new(ulong.MaxValue);

@@ -10,6 +10,7 @@ namespace RpcWorker.Compute.Kernels.MatMul;
 /// <c>vec_dot_type</c> (split across the team, then a barrier); then work items of row × column blocks are handed out
 /// through the team's shared counter. F32/F16/BF16 weights run register-tiled float kernels (weights streamed once per
 /// column block; a single column is a GEMV over row chunks); other types use their row format's dot product.
+/// With ggml's Hadamard hint the node is a fast Walsh–Hadamard transform of src1 instead (<see cref="HadamardTransform"/>).
 /// </summary>
 internal sealed unsafe class MulMatKernel : IOpKernel
 {
@@ -62,6 +63,11 @@ internal sealed unsafe class MulMatKernel : IOpKernel
 
     public void Compute(in ComputeParams p, Tensor node)
     {
+        if (HadamardTransform.Applies(node, node.Src[1]!))
+        {
+            HadamardTransform.Compute(p, node, node.Src[1]!);
+            return;
+        }
         switch (_simd)
         {
             case SimdLevel.Avx512:

@@ -121,6 +121,39 @@ public class MulMatKernelTests
         Assert.Null(kernel.Validate(tt.Node(GgmlOp.MulMat, GgmlType.F32, [4, 3, 2], a, ok)));
     }
 
+    [Theory]
+    [InlineData(16, 3, 1)]
+    [InlineData(64, 5, 2)]
+    [InlineData(2, 4, 3)]
+    public void Compute_HadamardHint_MatchesProductWithHadamardMatrix(long n, long cols, int threads)
+    {
+        var rng = new Random(2);
+        using var tt = new TestTensors();
+        Tensor h = tt.New(GgmlType.F32, n, n);
+        var hv = new float[n * n];
+        for (long r = 0; r < n; r++)
+        {
+            for (long i = 0; i < n; i++)
+            {
+                hv[(r * n) + i] = (System.Numerics.BitOperations.PopCount((ulong)(r & i)) % 2 == 0 ? 1f : -1f) / MathF.Sqrt(n);
+            }
+        }
+        TestTensors.Write(h, hv);
+        Tensor b = tt.New(GgmlType.F32, n, cols, 2);
+        TestTensors.FillRandom(b, rng);
+        Tensor hinted = tt.Node(GgmlOp.MulMat, GgmlType.F32, [n, cols, 2], tt.New(GgmlType.F32, n, n), b);
+        hinted.Params[1] = 1;
+        Tensor plain = tt.Node(GgmlOp.MulMat, GgmlType.F32, [n, cols, 2], h, b);
+        KernelRunner.Run(new MulMatKernel(), hinted, threads);
+        KernelRunner.Run(new MulMatKernel(), plain, threads);
+        float[] got = TestTensors.Read(hinted);
+        float[] expected = TestTensors.Read(plain);
+        for (int i = 0; i < got.Length; i++)
+        {
+            Assert.True(Math.Abs(got[i] - expected[i]) <= 1e-5f * (1 + Math.Abs(expected[i])), $"[{i}] {got[i]} vs {expected[i]}");
+        }
+    }
+
     internal static void Check(SimdLevel simd, GgmlType weights, GgmlType acts, long k, long m, long n, long[] bs, long[] nr, Layout layout, int threads, Random rng)
     {
         using var tt = new TestTensors();
