@@ -52,6 +52,6 @@ internal static class RowAccess
         return (start, Math.Min(start + per, n));
     }
 
-    /// <summary>The checked source of <paramref name="node"/> at <paramref name="index"/>, or null when it is missing.</summary>
-    public static Tensor? Src(Tensor node, int index) => node.Src[index] is { Data: not 0 } s ? s : null;
+    /// <summary>The source of <paramref name="node"/> at <paramref name="index"/>, or null when it is missing.</summary>
+    public static Tensor? Src(Tensor node, int index) => node.Src[index];
 }
