@@ -18,7 +18,8 @@ public sealed record FileReport(string FileName, IReadOnlyList<SessionReport> Se
     public string Describe()
     {
         var sb = new StringBuilder();
-        sb.Append($"{FileName}: {Passed} passed, {Failed} failed, {Skipped} skipped of {Sessions.Count} sessions");
+        sb.Append($"{FileName}: {Passed} passed, {Failed} failed, {Skipped} skipped of {Sessions.Count} sessions; "
+            + $"{Sessions.Sum(s => s.TensorsChecked)} GET_TENSOR replies judged, worst NMSE {(Sessions.Count == 0 ? 0 : Sessions.Max(s => s.WorstNmse)):G3}");
         if (FileError is not null)
         {
             sb.Append($"\n  file error: {FileError}");

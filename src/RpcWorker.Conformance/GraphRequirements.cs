@@ -35,7 +35,7 @@ public static class GraphRequirements
                 continue;
             }
             IOpKernel? kernel = KernelRegistry.Find(node);
-            string? reason = kernel is null ? "no kernel" : kernel.Validate(node);
+            string? reason = kernel is null ? "no kernel" : kernel.Validate(node) is { } rejected ? $"kernel rejects: {rejected}" : null;
             if (reason is not null)
             {
                 missing.Add($"needs op {UnsupportedOpException.Describe(node)} ({reason})");
