@@ -1,7 +1,7 @@
 using System.Text;
 using RpcWorker.Compute.Formats;
 
-namespace RpcWorker.Compute.Tests.Kernels.Convolution;
+namespace RpcWorker.Compute.Tests;
 
 /// <summary>
 /// One node recorded from a conformance transcript: its shape, strides, op_params, its sources' bytes as the real
