@@ -23,6 +23,11 @@ public unsafe class FlashAttnExtTests
         new(40, 24, 3, 1, 1, 37, 7, true, false, 8f, 0f, GgmlType.F16, GgmlType.F32, true),
         new(20, 36, 2, 3, 1, 19, 65, true, true, 0f, 0f, GgmlType.F32, GgmlType.F16, false),
         new(17, 9, 1, 1, 1, 5, 2, false, false, 0f, 0f, GgmlType.F32, GgmlType.BF16, false),
+        new(64, 64, 2, 2, 1, 128, 2, true, false, 0f, 0f, GgmlType.Q8_0, GgmlType.Q4_0, false),
+        new(64, 64, 2, 1, 1, 128, 3, true, true, 0f, 0f, GgmlType.Q4_0, GgmlType.F16, false),
+        new(96, 96, 1, 2, 1, 70, 2, true, false, 8f, 0f, GgmlType.Q4_1, GgmlType.Q5_1, true),
+        new(64, 64, 2, 1, 1, 64, 2, false, true, 0f, 0f, GgmlType.Q5_0, GgmlType.Q8_0, false),
+        new(128, 128, 2, 1, 1, 600, 1, true, false, 0f, 0f, GgmlType.Q8_0, GgmlType.Q8_0, false),
     ];
 
     public static TheoryData<int, SimdLevel, int> LevelCases()
@@ -121,19 +126,56 @@ public unsafe class FlashAttnExtTests
     {
         float[] got = TestTensors.Read(node);
         double nmse = AttentionAssert.Nmse(expected, got);
-        double limit = c.K == GgmlType.F32 && c.V == GgmlType.F32 ? 1e-10 : c.K == GgmlType.BF16 || c.V == GgmlType.BF16 ? 1e-4 : 2e-5;
+        double limit = c.K == GgmlType.F32 && c.V == GgmlType.F32 ? 1e-10
+            : c.K == GgmlType.BF16 || c.V == GgmlType.BF16 ? 1e-4
+            : c.K == GgmlType.F16 || c.V == GgmlType.F16 ? 2e-5
+            : 1e-6;
         Assert.True(nmse < limit, $"{c}: NMSE {nmse}");
     }
 
-    private static float ReadElement(Tensor t, long i0, long i1, long i2, long i3)
+    /// <summary>Every element of a 4-d tensor as floats, row by row through its row format (dense [i3][i2][i1][i0]).</summary>
+    private static float[] Dequantize(Tensor t)
     {
-        byte* p = t.ElementPtr(i0, i1, i2, i3);
-        return t.Type switch
+        long ne0 = t.Ne[0];
+        var all = new float[t.NElements];
+        fixed (float* dst = all)
         {
-            GgmlType.F32 => *(float*)p,
-            GgmlType.F16 => Fp16.ToSingle(*(ushort*)p),
-            _ => Bf16.ToSingle(*(ushort*)p),
-        };
+            long row = 0;
+            for (long i3 = 0; i3 < t.Ne[3]; i3++)
+            {
+                for (long i2 = 0; i2 < t.Ne[2]; i2++)
+                {
+                    for (long i1 = 0; i1 < t.Ne[1]; i1++, row++)
+                    {
+                        RowFormats.Get(t.Type).ToFloat(t.RowPtr(i1, i2, i3), dst + row * ne0, ne0);
+                    }
+                }
+            }
+        }
+        return all;
+    }
+
+    /// <summary>Q as K's dot product sees it: quantized K types round Q through their <c>vec_dot_type</c>.</summary>
+    private static float[] QueryAsSeenByKeys(Tensor q, GgmlType kType)
+    {
+        float[] values = Dequantize(q);
+        if (!TypeTraits.Get(kType).IsQuantized)
+        {
+            return values;
+        }
+        RowFormat dotFormat = RowFormats.Get(RowFormats.Get(kType).VecDotType);
+        long ne0 = q.Ne[0];
+        var packed = new byte[TypeTraits.RowSize(dotFormat.Type, ne0)];
+        fixed (float* v = values)
+        fixed (byte* b = packed)
+        {
+            for (long r = 0; r < values.Length / ne0; r++)
+            {
+                dotFormat.FromFloat(v + r * ne0, b, ne0);
+                dotFormat.ToFloat(b, v + r * ne0, ne0);
+            }
+        }
+        return values;
     }
 
     private static Tensor Random4(TestTensors tt, GgmlType type, long[] ne, Random rng, float lo = -1f, float hi = 1f)
@@ -188,11 +230,11 @@ public unsafe class FlashAttnExtTests
         node.Params[1] = BitConverter.SingleToInt32Bits(c.MaxBias);
         node.Params[2] = BitConverter.SingleToInt32Bits(c.Softcap);
         node.Params[3] = 10;
-        return (node, Reference(c, q, k, v, mask, sinks, scale));
+        return (node, Reference(c, QueryAsSeenByKeys(q, c.K), Dequantize(k), Dequantize(v), mask, sinks, scale));
     }
 
     /// <summary>Softmax attention in double precision with ggml's mask, ALiBi, softcap and sink semantics.</summary>
-    private static double[] Reference(Case c, Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor? sinks, float scale)
+    private static double[] Reference(Case c, float[] q, float[] k, float[] v, Tensor? mask, Tensor? sinks, float scale)
     {
         long nHeads = c.Nh * c.Nr2;
         var y = new double[c.Hsv * nHeads * c.Nb * c.Nr3];
@@ -220,7 +262,7 @@ public unsafe class FlashAttnExtTests
                         double dot = 0;
                         for (long d = 0; d < c.Hsk; d++)
                         {
-                            dot += (double)ReadElement(q, d, iq1, iq2, iq3) * ReadElement(k, d, ic, ik2, iq3);
+                            dot += (double)q[((iq3 * nHeads + iq2) * c.Nb + iq1) * c.Hsk + d] * k[((iq3 * c.Nh + ik2) * c.Kv + ic) * c.Hsk + d];
                         }
                         double score = dot * scale;
                         if (c.Softcap != 0)
@@ -244,7 +286,7 @@ public unsafe class FlashAttnExtTests
                         sum += w;
                         for (long d = 0; d < c.Hsv; d++)
                         {
-                            y[outBase + d] += w * ReadElement(v, d, ic, ik2, iq3);
+                            y[outBase + d] += w * v[((iq3 * c.Nh + ik2) * c.Kv + ic) * c.Hsv + d];
                         }
                     }
                     for (long d = 0; d < c.Hsv; d++)
