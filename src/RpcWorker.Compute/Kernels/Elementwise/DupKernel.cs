@@ -170,14 +170,43 @@ internal sealed unsafe class DupKernel : IOpKernel
                 }
                 else
                 {
-                    for (long k = 0; k < run; k++)
-                    {
-                        Buffer.MemoryCopy(s + k * nb00, d + k * nb0, ts, ts);
-                    }
+                    CopyStrided(s, nb00, d, nb0, run, ts);
                 }
                 k00 += run;
                 cursor.Advance(run);
             }
+        }
+    }
+
+    /// <summary>Copies <paramref name="count"/> elements of <paramref name="ts"/> bytes between strided runs.</summary>
+    private static void CopyStrided(byte* s, long ss, byte* d, long ds, long count, int ts)
+    {
+        switch (ts)
+        {
+            case 2:
+                for (long k = 0; k < count; k++)
+                {
+                    *(ushort*)(d + k * ds) = *(ushort*)(s + k * ss);
+                }
+                break;
+            case 4:
+                for (long k = 0; k < count; k++)
+                {
+                    *(uint*)(d + k * ds) = *(uint*)(s + k * ss);
+                }
+                break;
+            case 8:
+                for (long k = 0; k < count; k++)
+                {
+                    *(ulong*)(d + k * ds) = *(ulong*)(s + k * ss);
+                }
+                break;
+            default:
+                for (long k = 0; k < count; k++)
+                {
+                    Buffer.MemoryCopy(s + k * ss, d + k * ds, ts, ts);
+                }
+                break;
         }
     }
 
