@@ -1,3 +1,4 @@
-using RpcWorker.Protocol;
+using RpcWorker.Host;
 
-Console.WriteLine($"rpc-worker, ggml RPC protocol {ProtocolVersion.Current}");
+// Subcommands are picked by the first argument (e.g. "bench"); without one, rpc-worker serves with rpc-server flags.
+return await WorkerCommand.RunAsync(args, Console.Out, Console.Error);

@@ -61,6 +61,24 @@ public sealed class ServerOptions
     [Range(304L, long.MaxValue)]
     public long MaxSetTensorBytes { get; set; } = (long)FrameLimits.DefaultMaxSetTensorPayload;
 
+    /// <summary>
+    /// Where <c>rpc-server -c</c> keeps its cache: <c>$LLAMA_CACHE/rpc</c>, else <c>$XDG_CACHE_HOME/llama.cpp/rpc</c> or
+    /// <c>~/.cache/llama.cpp/rpc</c> (the local application data folder on Windows).
+    /// </summary>
+    public static string DefaultCacheDirectory()
+    {
+        string? llama = Environment.GetEnvironmentVariable("LLAMA_CACHE");
+        if (!string.IsNullOrEmpty(llama))
+        {
+            return Path.Combine(llama, "rpc");
+        }
+        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        string root = !string.IsNullOrEmpty(xdg) ? xdg
+            : OperatingSystem.IsWindows() ? Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData)
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(root, "llama.cpp", "rpc");
+    }
+
     /// <summary>The compute thread count after resolving 0.</summary>
     public int ResolveThreads() => Threads > 0 ? Threads : SystemInfo.PhysicalCores;
 

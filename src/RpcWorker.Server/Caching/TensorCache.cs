@@ -33,21 +33,6 @@ internal sealed unsafe class TensorCache
 
     public ulong? MaxBytes { get; }
 
-    /// <summary>The default directory: <c>$LLAMA_CACHE/rpc</c>, else <c>$XDG_CACHE_HOME/llama.cpp/rpc</c> or <c>~/.cache/llama.cpp/rpc</c>.</summary>
-    public static string DefaultDirectory()
-    {
-        string? llama = Environment.GetEnvironmentVariable("LLAMA_CACHE");
-        if (!string.IsNullOrEmpty(llama))
-        {
-            return Path.Combine(llama, "rpc");
-        }
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        string root = !string.IsNullOrEmpty(xdg) ? xdg
-            : OperatingSystem.IsWindows() ? Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData)
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(root, "llama.cpp", "rpc");
-    }
-
     public string PathOf(ulong hash) => Path.Combine(Directory, hash.ToString("x16", CultureInfo.InvariantCulture));
 
     /// <summary>
