@@ -185,7 +185,6 @@ internal sealed unsafe class Q2_KFormat(SimdLevel simd) : RowFormat
     internal static float DotAvx2(long nb, byte* x, byte* y)
     {
         Vector256<float> acc = Vector256<float>.Zero;
-        Vector256<byte> three = Vector256.Create((byte)3);
         float summ = 0;
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
@@ -197,19 +196,7 @@ internal sealed unsafe class Q2_KFormat(SimdLevel simd) : RowFormat
             Vector256<byte> sc = Vector256.Create(scales16.AsByte());
             sbyte* q8 = KDot.Quants(y);
             byte* q = x + 16;
-            Vector256<int> sumi = Vector256<int>.Zero;
-            for (int half = 0; half < 2; half++, q += 32, q8 += 128)
-            {
-                Vector256<ushort> bits = Avx.LoadVector256(q).AsUInt16();
-                Vector256<byte> u0 = Avx2.And(bits.AsByte(), three);
-                Vector256<byte> u1 = Avx2.And(Avx2.ShiftRightLogical(bits, 2).AsByte(), three);
-                Vector256<byte> u2 = Avx2.And(Avx2.ShiftRightLogical(bits, 4).AsByte(), three);
-                Vector256<byte> u3 = Avx2.And(Avx2.ShiftRightLogical(bits, 6).AsByte(), three);
-                sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(u0, Avx.LoadVector256(q8), sc, 4 * half));
-                sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(u1, Avx.LoadVector256(q8 + 32), sc, 4 * half + 1));
-                sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(u2, Avx.LoadVector256(q8 + 64), sc, 4 * half + 2));
-                sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(u3, Avx.LoadVector256(q8 + 96), sc, 4 * half + 3));
-            }
+            Vector256<int> sumi = Avx2.Add(Avx2Half(q, q8, sc, 0), Avx2Half(q, q8, sc, 1));
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(dy * QuantMath.Half(x + 80)), acc);
         }
         return Vector256.Sum(acc) - summ;
@@ -218,7 +205,6 @@ internal sealed unsafe class Q2_KFormat(SimdLevel simd) : RowFormat
     internal static float DotAvx512(long nb, byte* x, byte* y)
     {
         Vector512<float> acc = Vector512<float>.Zero;
-        Vector256<byte> three = Vector256.Create((byte)3);
         float summ = 0;
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
@@ -230,19 +216,37 @@ internal sealed unsafe class Q2_KFormat(SimdLevel simd) : RowFormat
             Vector512<byte> sc = Vector512.Create(scales16.AsByte());
             sbyte* q8 = KDot.Quants(y);
             byte* q = x + 16;
-            Vector512<int> sumi = Vector512<int>.Zero;
-            for (int half = 0; half < 2; half++, q += 32, q8 += 128)
-            {
-                Vector256<ushort> bits = Avx.LoadVector256(q).AsUInt16();
-                Vector256<byte> u0 = Avx2.And(bits.AsByte(), three);
-                Vector256<byte> u1 = Avx2.And(Avx2.ShiftRightLogical(bits, 2).AsByte(), three);
-                Vector256<byte> u2 = Avx2.And(Avx2.ShiftRightLogical(bits, 4).AsByte(), three);
-                Vector256<byte> u3 = Avx2.And(Avx2.ShiftRightLogical(bits, 6).AsByte(), three);
-                sumi = Avx512F.Add(sumi, SimdOps.ScaledDotU8(Vector512.Create(u0, u1), Vector512.Load(q8), sc, 2 * half));
-                sumi = Avx512F.Add(sumi, SimdOps.ScaledDotU8(Vector512.Create(u2, u3), Vector512.Load(q8 + 64), sc, 2 * half + 1));
-            }
-            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sumi), Vector512.Create(dy * QuantMath.Half(x + 80)), acc);
+            Vector512<int> sumi = Avx512Half(q, q8, sc, 0) + Avx512Half(q, q8, sc, 1);
+            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(sumi), Vector512.Create(dy * QuantMath.Half(x + 80)), acc);
         }
         return Vector512.Sum(acc) - summ;
+    }
+
+    /// <summary>The four 2-bit planes of the 32 bytes of half <paramref name="half"/> (values 128·half + 32c + l).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<byte>, Vector256<byte>, Vector256<byte>, Vector256<byte>) Planes(byte* q, int half)
+    {
+        Vector256<byte> three = Vector256.Create((byte)3);
+        Vector256<ushort> bits = Avx.LoadVector256(q + 32 * half).AsUInt16();
+        return (Avx2.And(bits.AsByte(), three), Avx2.And(Avx2.ShiftRightLogical(bits, 2).AsByte(), three),
+            Avx2.And(Avx2.ShiftRightLogical(bits, 4).AsByte(), three), Avx2.And(Avx2.ShiftRightLogical(bits, 6).AsByte(), three));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Avx2Half(byte* q, sbyte* q8, Vector256<byte> sc, int half)
+    {
+        (Vector256<byte> u0, Vector256<byte> u1, Vector256<byte> u2, Vector256<byte> u3) = Planes(q, half);
+        q8 += 128 * half;
+        return Avx2.Add(Avx2.Add(SimdOps.ScaledDotU8(u0, Avx.LoadVector256(q8), sc, 4 * half), SimdOps.ScaledDotU8(u1, Avx.LoadVector256(q8 + 32), sc, 4 * half + 1)),
+            Avx2.Add(SimdOps.ScaledDotU8(u2, Avx.LoadVector256(q8 + 64), sc, 4 * half + 2), SimdOps.ScaledDotU8(u3, Avx.LoadVector256(q8 + 96), sc, 4 * half + 3)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Avx512Half(byte* q, sbyte* q8, Vector512<byte> sc, int half)
+    {
+        (Vector256<byte> u0, Vector256<byte> u1, Vector256<byte> u2, Vector256<byte> u3) = Planes(q, half);
+        q8 += 128 * half;
+        return SimdOps.ScaledDotU8(Vector512.Create(u0, u1), Vector512.Load(q8), sc, 2 * half)
+            + SimdOps.ScaledDotU8(Vector512.Create(u2, u3), Vector512.Load(q8 + 64), sc, 2 * half + 1);
     }
 }

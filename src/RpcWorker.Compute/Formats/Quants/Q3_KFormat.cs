@@ -169,10 +169,10 @@ internal sealed unsafe class Q3_KFormat(SimdLevel simd) : RowFormat
             {
                 for (int j = 0; j < 4; j++)
                 {
-                    int m = 1 << (4 * half + j);
+                    int bit = 4 * half + j;
                     for (int k = 0; k < 32; k++)
                     {
-                        a[128 * half + 32 * j + k] = (sbyte)(((q[k] >> (2 * j)) & 3) - ((hm[k] & m) != 0 ? 0 : 4));
+                        a[128 * half + 32 * j + k] = (sbyte)(((q[k] >> (2 * j)) & 3) + 4 * ((hm[k] >> bit) & 1) - 4);
                     }
                 }
             }
@@ -187,37 +187,14 @@ internal sealed unsafe class Q3_KFormat(SimdLevel simd) : RowFormat
     internal static float DotAvx2(long nb, byte* x, byte* y)
     {
         Vector256<float> acc = Vector256<float>.Zero;
-        Vector256<byte> three = Vector256.Create((byte)3);
-        Vector256<byte> four = Vector256.Create((byte)4);
-        int* scales = stackalloc int[16];
-        sbyte* scaleBytes = stackalloc sbyte[16];
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
-            Vector128<sbyte> scales16 = Scales16(x + 96, scales, scaleBytes);
+            Vector128<sbyte> scales16 = Scales16(x + 96);
             int offset = SimdOps.ScaleBsums(scales16, (short*)(y + Q8_KFormat.BsumsOffset)) * 4;
             Vector256<byte> sc = Vector256.Create(scales16.AsByte());
             sbyte* q8 = KDot.Quants(y);
-            byte* q = x + 32;
             Vector256<byte> hbits = Avx.LoadVector256(x);
-            Vector256<byte> m = Vector256.Create((byte)1);
-            Vector256<int> sumi = Vector256<int>.Zero;
-            for (int half = 0; half < 2; half++, q += 32)
-            {
-                Vector256<ushort> bits = Avx.LoadVector256(q).AsUInt16();
-                for (int j = 0; j < 4; j++, q8 += 32)
-                {
-                    Vector256<byte> low = j switch
-                    {
-                        0 => bits.AsByte(),
-                        1 => Avx2.ShiftRightLogical(bits, 2).AsByte(),
-                        2 => Avx2.ShiftRightLogical(bits, 4).AsByte(),
-                        _ => Avx2.ShiftRightLogical(bits, 6).AsByte(),
-                    };
-                    Vector256<byte> u = Avx2.Or(Avx2.And(low, three), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m), m), four));
-                    sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(u, Avx.LoadVector256(q8), sc, 4 * half + j));
-                    m = Avx2.Add(m, m);
-                }
-            }
+            Vector256<int> sumi = Avx2.Add(Avx2Half(x + 32, hbits, q8, sc, 0), Avx2Half(x + 32, hbits, q8, sc, 1));
             float d = QuantMath.Half(x + 108) * KDot.Scale(y);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.Subtract(sumi, Vector256.CreateScalar(offset))), Vector256.Create(d), acc);
         }
@@ -228,49 +205,69 @@ internal sealed unsafe class Q3_KFormat(SimdLevel simd) : RowFormat
     internal static float DotAvx512(long nb, byte* x, byte* y)
     {
         Vector512<float> acc = Vector512<float>.Zero;
-        Vector256<byte> three = Vector256.Create((byte)3);
-        Vector256<byte> four = Vector256.Create((byte)4);
-        int* scales = stackalloc int[16];
-        sbyte* scaleBytes = stackalloc sbyte[16];
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
-            Vector128<sbyte> scales16 = Scales16(x + 96, scales, scaleBytes);
+            Vector128<sbyte> scales16 = Scales16(x + 96);
             int offset = SimdOps.ScaleBsums(scales16, (short*)(y + Q8_KFormat.BsumsOffset)) * 4;
             Vector512<byte> sc = Vector512.Create(scales16.AsByte());
             sbyte* q8 = KDot.Quants(y);
-            byte* q = x + 32;
             Vector256<byte> hbits = Avx.LoadVector256(x);
-            Vector256<byte> m0 = Vector256.Create((byte)1);
-            Vector512<int> sumi = Vector512<int>.Zero;
-            for (int half = 0; half < 2; half++, q += 32, q8 += 128)
-            {
-                Vector256<ushort> bits = Avx.LoadVector256(q).AsUInt16();
-                Vector256<byte> m1 = Avx2.Add(m0, m0);
-                Vector256<byte> m2 = Avx2.Add(m1, m1);
-                Vector256<byte> m3 = Avx2.Add(m2, m2);
-                Vector256<byte> u0 = Avx2.Or(Avx2.And(bits.AsByte(), three), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m0), m0), four));
-                Vector256<byte> u1 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits, 2).AsByte(), three), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m1), m1), four));
-                Vector256<byte> u2 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits, 4).AsByte(), three), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m2), m2), four));
-                Vector256<byte> u3 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits, 6).AsByte(), three), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m3), m3), four));
-                sumi = Avx512F.Add(sumi, SimdOps.ScaledDotU8(Vector512.Create(u0, u1), Vector512.Load(q8), sc, 2 * half));
-                sumi = Avx512F.Add(sumi, SimdOps.ScaledDotU8(Vector512.Create(u2, u3), Vector512.Load(q8 + 64), sc, 2 * half + 1));
-                m0 = Avx2.Add(m3, m3);
-            }
+            Vector512<int> sumi = Avx512Half(x + 32, hbits, q8, sc, 0) + Avx512Half(x + 32, hbits, q8, sc, 1);
             float d = QuantMath.Half(x + 108) * KDot.Scale(y);
-            Vector512<int> total = Avx512F.Subtract(sumi, Vector512.CreateScalar(offset));
-            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(total), Vector512.Create(d), acc);
+            Vector512<int> total = Vector512.Subtract(sumi, Vector512.CreateScalar(offset));
+            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(total), Vector512.Create(d), acc);
         }
         return Vector512.Sum(acc);
     }
 
+    /// <summary>The 16 signed 6-bit group scales in element order (ggml's kmask unpacking of the 12 bytes, minus 32).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<sbyte> Scales16(byte* s, int* scales, sbyte* bytes)
+    private static Vector128<sbyte> Scales16(byte* s)
     {
-        QuantMath.Q3KScales(s, scales);
-        for (int g = 0; g < 16; g++)
-        {
-            bytes[g] = (sbyte)scales[g];
-        }
-        return Sse2.LoadVector128(bytes);
+        const uint kmask1 = 0x03030303;
+        const uint kmask2 = 0x0f0f0f0f;
+        uint a0 = Unsafe.ReadUnaligned<uint>(s);
+        uint a1 = Unsafe.ReadUnaligned<uint>(s + 4);
+        uint tmp = Unsafe.ReadUnaligned<uint>(s + 8);
+        uint r0 = (a0 & kmask2) | ((tmp & kmask1) << 4);
+        uint r1 = (a1 & kmask2) | (((tmp >> 2) & kmask1) << 4);
+        uint r2 = ((a0 >> 4) & kmask2) | (((tmp >> 4) & kmask1) << 4);
+        uint r3 = ((a1 >> 4) & kmask2) | (((tmp >> 6) & kmask1) << 4);
+        return Vector128.Create(r0, r1, r2, r3).AsSByte() - Vector128.Create((sbyte)32);
+    }
+
+    /// <summary>The unsigned 3-bit values (2 low bits + 4 × hmask bit) 128·half + 32c + l, c = 0..3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<byte>, Vector256<byte>, Vector256<byte>, Vector256<byte>) Unpack(byte* q, Vector256<byte> hbits, int half)
+    {
+        Vector256<byte> three = Vector256.Create((byte)3);
+        Vector256<byte> four = Vector256.Create((byte)4);
+        Vector256<ushort> bits = Avx.LoadVector256(q + 32 * half).AsUInt16();
+        Vector256<byte> m0 = Vector256.Create((byte)(1 << (4 * half)));
+        Vector256<byte> m1 = Vector256.Create((byte)(2 << (4 * half)));
+        Vector256<byte> m2 = Vector256.Create((byte)(4 << (4 * half)));
+        Vector256<byte> m3 = Vector256.Create((byte)(8 << (4 * half)));
+        return (Avx2.Or(Avx2.And(bits.AsByte(), three), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m0), m0), four)),
+            Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits, 2).AsByte(), three), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m1), m1), four)),
+            Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits, 4).AsByte(), three), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m2), m2), four)),
+            Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits, 6).AsByte(), three), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m3), m3), four)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Avx2Half(byte* q, Vector256<byte> hbits, sbyte* q8, Vector256<byte> sc, int half)
+    {
+        (Vector256<byte> u0, Vector256<byte> u1, Vector256<byte> u2, Vector256<byte> u3) = Unpack(q, hbits, half);
+        q8 += 128 * half;
+        return Avx2.Add(Avx2.Add(SimdOps.ScaledDotU8(u0, Avx.LoadVector256(q8), sc, 4 * half), SimdOps.ScaledDotU8(u1, Avx.LoadVector256(q8 + 32), sc, 4 * half + 1)),
+            Avx2.Add(SimdOps.ScaledDotU8(u2, Avx.LoadVector256(q8 + 64), sc, 4 * half + 2), SimdOps.ScaledDotU8(u3, Avx.LoadVector256(q8 + 96), sc, 4 * half + 3)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Avx512Half(byte* q, Vector256<byte> hbits, sbyte* q8, Vector512<byte> sc, int half)
+    {
+        (Vector256<byte> u0, Vector256<byte> u1, Vector256<byte> u2, Vector256<byte> u3) = Unpack(q, hbits, half);
+        q8 += 128 * half;
+        return SimdOps.ScaledDotU8(Vector512.Create(u0, u1), Vector512.Load(q8), sc, 2 * half)
+            + SimdOps.ScaledDotU8(Vector512.Create(u2, u3), Vector512.Load(q8 + 64), sc, 2 * half + 1);
     }
 }

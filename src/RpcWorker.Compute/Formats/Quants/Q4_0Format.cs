@@ -127,13 +127,13 @@ internal sealed unsafe class Q4_0Format(SimdLevel simd) : RowFormat
         long i = 0;
         for (; i + 1 < nb; i += 2, x += 2 * BlockBytes, y += 2 * Q8_0Format.BlockBytes)
         {
-            Vector512<sbyte> qx = Avx512BW.Subtract(Vector512.Create(SimdOps.Nibbles(x + 2), SimdOps.Nibbles(x + BlockBytes + 2)).AsSByte(), eight);
+            Vector512<sbyte> qx = Vector512.Subtract(Vector512.Create(SimdOps.Nibbles(x + 2), SimdOps.Nibbles(x + BlockBytes + 2)).AsSByte(), eight);
             Vector512<sbyte> qy = Vector512.Create(Avx.LoadVector256((sbyte*)(y + 2)), Avx.LoadVector256((sbyte*)(y + Q8_0Format.BlockBytes + 2)));
             Vector512<int> p = SimdOps.DotS8(qx, qy);
             Vector512<float> d = Vector512.Create(
                 Vector256.Create(QuantMath.Half(x) * QuantMath.Half(y)),
                 Vector256.Create(QuantMath.Half(x + BlockBytes) * QuantMath.Half(y + Q8_0Format.BlockBytes)));
-            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(p), d, acc);
+            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(p), d, acc);
         }
         float sum = Vector512.Sum(acc);
         return i < nb ? sum + DotAvx2(nb - i, x, y) : sum;

@@ -147,7 +147,6 @@ internal sealed unsafe class Q4_KFormat(SimdLevel simd) : RowFormat
     internal static float DotAvx2(long nb, byte* x, byte* y)
     {
         Vector256<float> acc = Vector256<float>.Zero;
-        Vector256<byte> low = Vector256.Create((byte)0x0F);
         float summ = 0;
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
@@ -157,15 +156,8 @@ internal sealed unsafe class Q4_KFormat(SimdLevel simd) : RowFormat
             Vector256<byte> sc = Vector256.Create(scales16.AsByte());
             sbyte* q8 = KDot.Quants(y);
             byte* q = x + 16;
-            Vector256<int> sumi = Vector256<int>.Zero;
-            for (int j = 0; j < 4; j++, q += 32, q8 += 64)
-            {
-                Vector256<byte> bits = Avx.LoadVector256(q);
-                Vector256<byte> lo = Avx2.And(bits, low);
-                Vector256<byte> hi = Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), low);
-                sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(lo, Avx.LoadVector256(q8), sc, 2 * j));
-                sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(hi, Avx.LoadVector256(q8 + 32), sc, 2 * j + 1));
-            }
+            Vector256<int> sumi = Avx2.Add(Avx2.Add(Avx2Step(q, q8, sc, 0), Avx2Step(q, q8, sc, 1)),
+                Avx2.Add(Avx2Step(q, q8, sc, 2), Avx2Step(q, q8, sc, 3)));
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(QuantMath.Half(x) * dy), acc);
         }
         return Vector256.Sum(acc) - summ;
@@ -174,7 +166,6 @@ internal sealed unsafe class Q4_KFormat(SimdLevel simd) : RowFormat
     internal static float DotAvx512(long nb, byte* x, byte* y)
     {
         Vector512<float> acc = Vector512<float>.Zero;
-        Vector256<byte> low = Vector256.Create((byte)0x0F);
         float summ = 0;
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
@@ -184,16 +175,31 @@ internal sealed unsafe class Q4_KFormat(SimdLevel simd) : RowFormat
             Vector512<byte> sc = Vector512.Create(scales16.AsByte());
             sbyte* q8 = KDot.Quants(y);
             byte* q = x + 16;
-            Vector512<int> sumi = Vector512<int>.Zero;
-            for (int j = 0; j < 4; j++, q += 32, q8 += 64)
-            {
-                Vector256<byte> bits = Avx.LoadVector256(q);
-                Vector256<byte> lo = Avx2.And(bits, low);
-                Vector256<byte> hi = Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), low);
-                sumi = Avx512F.Add(sumi, SimdOps.ScaledDotU8(Vector512.Create(lo, hi), Vector512.Load(q8), sc, j));
-            }
-            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sumi), Vector512.Create(QuantMath.Half(x) * dy), acc);
+            Vector512<int> sumi = (Avx512Step(q, q8, sc, 0) + Avx512Step(q, q8, sc, 1)) + (Avx512Step(q, q8, sc, 2) + Avx512Step(q, q8, sc, 3));
+            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(sumi), Vector512.Create(QuantMath.Half(x) * dy), acc);
         }
         return Vector512.Sum(acc) - summ;
+    }
+
+    /// <summary>Values 64j..64j+63: low nibbles of bytes 32j.. then their high nibbles (inlined with constant j).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Avx2Step(byte* q, sbyte* q8, Vector256<byte> sc, int j)
+    {
+        Vector256<byte> low = Vector256.Create((byte)0x0F);
+        Vector256<byte> bits = Avx.LoadVector256(q + 32 * j);
+        Vector256<byte> lo = Avx2.And(bits, low);
+        Vector256<byte> hi = Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), low);
+        return Avx2.Add(SimdOps.ScaledDotU8(lo, Avx.LoadVector256(q8 + 64 * j), sc, 2 * j),
+            SimdOps.ScaledDotU8(hi, Avx.LoadVector256(q8 + 64 * j + 32), sc, 2 * j + 1));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Avx512Step(byte* q, sbyte* q8, Vector512<byte> sc, int j)
+    {
+        Vector256<byte> low = Vector256.Create((byte)0x0F);
+        Vector256<byte> bits = Avx.LoadVector256(q + 32 * j);
+        Vector256<byte> lo = Avx2.And(bits, low);
+        Vector256<byte> hi = Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), low);
+        return SimdOps.ScaledDotU8(Vector512.Create(lo, hi), Vector512.Load(q8 + 64 * j), sc, j);
     }
 }

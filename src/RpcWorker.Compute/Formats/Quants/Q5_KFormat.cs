@@ -164,8 +164,6 @@ internal sealed unsafe class Q5_KFormat(SimdLevel simd) : RowFormat
     internal static float DotAvx2(long nb, byte* x, byte* y)
     {
         Vector256<float> acc = Vector256<float>.Zero;
-        Vector256<byte> low = Vector256.Create((byte)0x0F);
-        Vector256<byte> sixteen = Vector256.Create((byte)16);
         float summ = 0;
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
@@ -176,19 +174,8 @@ internal sealed unsafe class Q5_KFormat(SimdLevel simd) : RowFormat
             sbyte* q8 = KDot.Quants(y);
             Vector256<byte> hbits = Avx.LoadVector256(x + 16);
             byte* q = x + 48;
-            Vector256<byte> m1 = Vector256.Create((byte)1);
-            Vector256<int> sumi = Vector256<int>.Zero;
-            for (int j = 0; j < 4; j++, q += 32, q8 += 64)
-            {
-                Vector256<byte> m2 = Avx2.Add(m1, m1);
-                Vector256<byte> bits = Avx.LoadVector256(q);
-                Vector256<byte> lo = Avx2.Or(Avx2.And(bits, low), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m1), m1), sixteen));
-                Vector256<byte> hi = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), low),
-                    Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m2), m2), sixteen));
-                sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(lo, Avx.LoadVector256(q8), sc, 2 * j));
-                sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(hi, Avx.LoadVector256(q8 + 32), sc, 2 * j + 1));
-                m1 = Avx2.Add(m2, m2);
-            }
+            Vector256<int> sumi = Avx2.Add(Avx2.Add(Avx2Step(q, hbits, q8, sc, 0), Avx2Step(q, hbits, q8, sc, 1)),
+                Avx2.Add(Avx2Step(q, hbits, q8, sc, 2), Avx2Step(q, hbits, q8, sc, 3)));
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(QuantMath.Half(x) * dy), acc);
         }
         return Vector256.Sum(acc) - summ;
@@ -197,8 +184,6 @@ internal sealed unsafe class Q5_KFormat(SimdLevel simd) : RowFormat
     internal static float DotAvx512(long nb, byte* x, byte* y)
     {
         Vector512<float> acc = Vector512<float>.Zero;
-        Vector256<byte> low = Vector256.Create((byte)0x0F);
-        Vector256<byte> sixteen = Vector256.Create((byte)16);
         float summ = 0;
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
@@ -209,20 +194,40 @@ internal sealed unsafe class Q5_KFormat(SimdLevel simd) : RowFormat
             sbyte* q8 = KDot.Quants(y);
             Vector256<byte> hbits = Avx.LoadVector256(x + 16);
             byte* q = x + 48;
-            Vector256<byte> m1 = Vector256.Create((byte)1);
-            Vector512<int> sumi = Vector512<int>.Zero;
-            for (int j = 0; j < 4; j++, q += 32, q8 += 64)
-            {
-                Vector256<byte> m2 = Avx2.Add(m1, m1);
-                Vector256<byte> bits = Avx.LoadVector256(q);
-                Vector256<byte> lo = Avx2.Or(Avx2.And(bits, low), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m1), m1), sixteen));
-                Vector256<byte> hi = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), low),
-                    Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m2), m2), sixteen));
-                sumi = Avx512F.Add(sumi, SimdOps.ScaledDotU8(Vector512.Create(lo, hi), Vector512.Load(q8), sc, j));
-                m1 = Avx2.Add(m2, m2);
-            }
-            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sumi), Vector512.Create(QuantMath.Half(x) * dy), acc);
+            Vector512<int> sumi = (Avx512Step(q, hbits, q8, sc, 0) + Avx512Step(q, hbits, q8, sc, 1))
+                + (Avx512Step(q, hbits, q8, sc, 2) + Avx512Step(q, hbits, q8, sc, 3));
+            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(sumi), Vector512.Create(QuantMath.Half(x) * dy), acc);
         }
         return Vector512.Sum(acc) - summ;
+    }
+
+    /// <summary>Values 64j..64j+63 (5-bit: nibble + 16 × qh bit 2j or 2j+1) as two unsigned byte vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<byte> Lo, Vector256<byte> Hi) Unpack(byte* q, Vector256<byte> hbits, int j)
+    {
+        Vector256<byte> low = Vector256.Create((byte)0x0F);
+        Vector256<byte> sixteen = Vector256.Create((byte)16);
+        Vector256<byte> m1 = Vector256.Create((byte)(1 << (2 * j)));
+        Vector256<byte> m2 = Vector256.Create((byte)(2 << (2 * j)));
+        Vector256<byte> bits = Avx.LoadVector256(q + 32 * j);
+        Vector256<byte> lo = Avx2.Or(Avx2.And(bits, low), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m1), m1), sixteen));
+        Vector256<byte> hi = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), low),
+            Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m2), m2), sixteen));
+        return (lo, hi);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Avx2Step(byte* q, Vector256<byte> hbits, sbyte* q8, Vector256<byte> sc, int j)
+    {
+        (Vector256<byte> lo, Vector256<byte> hi) = Unpack(q, hbits, j);
+        return Avx2.Add(SimdOps.ScaledDotU8(lo, Avx.LoadVector256(q8 + 64 * j), sc, 2 * j),
+            SimdOps.ScaledDotU8(hi, Avx.LoadVector256(q8 + 64 * j + 32), sc, 2 * j + 1));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Avx512Step(byte* q, Vector256<byte> hbits, sbyte* q8, Vector512<byte> sc, int j)
+    {
+        (Vector256<byte> lo, Vector256<byte> hi) = Unpack(q, hbits, j);
+        return SimdOps.ScaledDotU8(Vector512.Create(lo, hi), Vector512.Load(q8 + 64 * j), sc, j);
     }
 }

@@ -159,31 +159,13 @@ internal sealed unsafe class Q6_KFormat(SimdLevel simd) : RowFormat
     internal static float DotAvx2(long nb, byte* x, byte* y)
     {
         Vector256<float> acc = Vector256<float>.Zero;
-        Vector256<byte> low = Vector256.Create((byte)0x0F);
-        Vector256<byte> three = Vector256.Create((byte)0x30);
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
             Vector128<sbyte> scales16 = Sse2.LoadVector128((sbyte*)(x + 192));
             int offset = SimdOps.ScaleBsums(scales16, (short*)(y + Q8_KFormat.BsumsOffset)) * 32;
             Vector256<byte> sc = Vector256.Create(scales16.AsByte());
             sbyte* q8 = KDot.Quants(y);
-            byte* ql = x;
-            byte* qh = x + 128;
-            Vector256<int> sumi = Vector256<int>.Zero;
-            for (int half = 0; half < 2; half++, ql += 64, qh += 32, q8 += 128)
-            {
-                Vector256<byte> l0 = Avx.LoadVector256(ql);
-                Vector256<byte> l1 = Avx.LoadVector256(ql + 32);
-                Vector256<ushort> h = Avx.LoadVector256(qh).AsUInt16();
-                Vector256<byte> u0 = Avx2.Or(Avx2.And(l0, low), Avx2.And(Avx2.ShiftLeftLogical(h, 4).AsByte(), three));
-                Vector256<byte> u1 = Avx2.Or(Avx2.And(l1, low), Avx2.And(Avx2.ShiftLeftLogical(h, 2).AsByte(), three));
-                Vector256<byte> u2 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l0.AsUInt16(), 4).AsByte(), low), Avx2.And(h.AsByte(), three));
-                Vector256<byte> u3 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte(), low), Avx2.And(Avx2.ShiftRightLogical(h, 2).AsByte(), three));
-                sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(u0, Avx.LoadVector256(q8), sc, 4 * half));
-                sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(u1, Avx.LoadVector256(q8 + 32), sc, 4 * half + 1));
-                sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(u2, Avx.LoadVector256(q8 + 64), sc, 4 * half + 2));
-                sumi = Avx2.Add(sumi, SimdOps.ScaledDotU8(u3, Avx.LoadVector256(q8 + 96), sc, 4 * half + 3));
-            }
+            Vector256<int> sumi = Avx2.Add(Avx2Half(x, q8, sc, 0), Avx2Half(x, q8, sc, 1));
             float d = QuantMath.Half(x + 208) * KDot.Scale(y);
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.Subtract(sumi, Vector256.CreateScalar(offset))), Vector256.Create(d), acc);
         }
@@ -193,33 +175,50 @@ internal sealed unsafe class Q6_KFormat(SimdLevel simd) : RowFormat
     internal static float DotAvx512(long nb, byte* x, byte* y)
     {
         Vector512<float> acc = Vector512<float>.Zero;
-        Vector256<byte> low = Vector256.Create((byte)0x0F);
-        Vector256<byte> three = Vector256.Create((byte)0x30);
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
             Vector128<sbyte> scales16 = Sse2.LoadVector128((sbyte*)(x + 192));
             int offset = SimdOps.ScaleBsums(scales16, (short*)(y + Q8_KFormat.BsumsOffset)) * 32;
             Vector512<byte> sc = Vector512.Create(scales16.AsByte());
             sbyte* q8 = KDot.Quants(y);
-            byte* ql = x;
-            byte* qh = x + 128;
-            Vector512<int> sumi = Vector512<int>.Zero;
-            for (int half = 0; half < 2; half++, ql += 64, qh += 32, q8 += 128)
-            {
-                Vector256<byte> l0 = Avx.LoadVector256(ql);
-                Vector256<byte> l1 = Avx.LoadVector256(ql + 32);
-                Vector256<ushort> h = Avx.LoadVector256(qh).AsUInt16();
-                Vector256<byte> u0 = Avx2.Or(Avx2.And(l0, low), Avx2.And(Avx2.ShiftLeftLogical(h, 4).AsByte(), three));
-                Vector256<byte> u1 = Avx2.Or(Avx2.And(l1, low), Avx2.And(Avx2.ShiftLeftLogical(h, 2).AsByte(), three));
-                Vector256<byte> u2 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l0.AsUInt16(), 4).AsByte(), low), Avx2.And(h.AsByte(), three));
-                Vector256<byte> u3 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte(), low), Avx2.And(Avx2.ShiftRightLogical(h, 2).AsByte(), three));
-                sumi = Avx512F.Add(sumi, SimdOps.ScaledDotU8(Vector512.Create(u0, u1), Vector512.Load(q8), sc, 2 * half));
-                sumi = Avx512F.Add(sumi, SimdOps.ScaledDotU8(Vector512.Create(u2, u3), Vector512.Load(q8 + 64), sc, 2 * half + 1));
-            }
+            Vector512<int> sumi = Avx512Half(x, q8, sc, 0) + Avx512Half(x, q8, sc, 1);
             float d = QuantMath.Half(x + 208) * KDot.Scale(y);
-            Vector512<int> total = Avx512F.Subtract(sumi, Vector512.CreateScalar(offset));
-            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(total), Vector512.Create(d), acc);
+            Vector512<int> total = Vector512.Subtract(sumi, Vector512.CreateScalar(offset));
+            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(total), Vector512.Create(d), acc);
         }
         return Vector512.Sum(acc);
+    }
+
+    /// <summary>The unsigned 6-bit values 128·half + 32c + l, c = 0..3, of a block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<byte>, Vector256<byte>, Vector256<byte>, Vector256<byte>) Unpack(byte* x, int half)
+    {
+        Vector256<byte> low = Vector256.Create((byte)0x0F);
+        Vector256<byte> three = Vector256.Create((byte)0x30);
+        Vector256<byte> l0 = Avx.LoadVector256(x + 64 * half);
+        Vector256<byte> l1 = Avx.LoadVector256(x + 64 * half + 32);
+        Vector256<ushort> h = Avx.LoadVector256(x + 128 + 32 * half).AsUInt16();
+        return (Avx2.Or(Avx2.And(l0, low), Avx2.And(Avx2.ShiftLeftLogical(h, 4).AsByte(), three)),
+            Avx2.Or(Avx2.And(l1, low), Avx2.And(Avx2.ShiftLeftLogical(h, 2).AsByte(), three)),
+            Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l0.AsUInt16(), 4).AsByte(), low), Avx2.And(h.AsByte(), three)),
+            Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte(), low), Avx2.And(Avx2.ShiftRightLogical(h, 2).AsByte(), three)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Avx2Half(byte* x, sbyte* q8, Vector256<byte> sc, int half)
+    {
+        (Vector256<byte> u0, Vector256<byte> u1, Vector256<byte> u2, Vector256<byte> u3) = Unpack(x, half);
+        q8 += 128 * half;
+        return Avx2.Add(Avx2.Add(SimdOps.ScaledDotU8(u0, Avx.LoadVector256(q8), sc, 4 * half), SimdOps.ScaledDotU8(u1, Avx.LoadVector256(q8 + 32), sc, 4 * half + 1)),
+            Avx2.Add(SimdOps.ScaledDotU8(u2, Avx.LoadVector256(q8 + 64), sc, 4 * half + 2), SimdOps.ScaledDotU8(u3, Avx.LoadVector256(q8 + 96), sc, 4 * half + 3)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Avx512Half(byte* x, sbyte* q8, Vector512<byte> sc, int half)
+    {
+        (Vector256<byte> u0, Vector256<byte> u1, Vector256<byte> u2, Vector256<byte> u3) = Unpack(x, half);
+        q8 += 128 * half;
+        return SimdOps.ScaledDotU8(Vector512.Create(u0, u1), Vector512.Load(q8), sc, 2 * half)
+            + SimdOps.ScaledDotU8(Vector512.Create(u2, u3), Vector512.Load(q8 + 64), sc, 2 * half + 1);
     }
 }

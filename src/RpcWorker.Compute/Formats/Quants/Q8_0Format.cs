@@ -128,7 +128,7 @@ internal sealed unsafe class Q8_0Format(SimdLevel simd) : RowFormat
             Vector512<float> d = Vector512.Create(
                 Vector256.Create(QuantMath.Half(x) * QuantMath.Half(y)),
                 Vector256.Create(QuantMath.Half(x + BlockBytes) * QuantMath.Half(y + BlockBytes)));
-            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(p), d, acc);
+            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(p), d, acc);
         }
         float sum = Vector512.Sum(acc);
         return i < nb ? sum + DotAvx2(nb - i, x, y) : sum;
