@@ -32,6 +32,31 @@ public class GraphComputeTests
     }
 
     [Fact]
+    public async Task AddGraph_ComputesAndRecomputesWithNewInputs()
+    {
+        await using RpcServer server = await TestServer.StartAsync(o => o.Threads = 2);
+        await using RawClient client = await RawClient.ConnectAsync(server.LocalEndPoint);
+        (ulong h, ulong b) = await client.AllocWithBaseAsync(4096);
+        const int n = 37;
+        RpcTensor x = Tensors.F32(1, h, b, n);
+        RpcTensor y = Tensors.F32(2, h, b + 256, n);
+        RpcTensor sum = Tensors.F32(3, h, b + 512, n).WithOp((uint)RpcWorker.Compute.GgmlOp.Add, 1, 2);
+        float[] xs = [.. Enumerable.Range(0, n).Select(i => i * 0.5f)];
+        float[] ys = [.. Enumerable.Range(0, n).Select(i => 100f - i)];
+        await client.SetTensorAsync(x, 0, System.Runtime.InteropServices.MemoryMarshal.AsBytes(xs.AsSpan()));
+        await client.SetTensorAsync(y, 0, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ys.AsSpan()));
+
+        await client.SendAsync(RpcCommand.GraphCompute, GraphPayloads.Payload([3], [x, y, sum]));
+        float[] result = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(await client.GetTensorAsync(sum, 0, n * 4)).ToArray();
+        Assert.Equal(xs.Zip(ys, (p, q) => p + q), result);
+
+        await client.SetTensorAsync(x, 0, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ys.AsSpan()));
+        await client.SendAsync(RpcCommand.GraphRecompute, new DeviceRequest(0));
+        result = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(await client.GetTensorAsync(sum, 0, n * 4)).ToArray();
+        Assert.Equal(ys.Select(q => q + q), result);
+    }
+
+    [Fact]
     public async Task EmptyGraph_IsAccepted()
     {
         (RpcServer server, RawClient client, _, _) = await SetUpAsync();
