@@ -10,6 +10,7 @@ namespace RpcWorker.Conformance;
 /// Finds what a recorded GRAPH_COMPUTE needs that the compute engine lacks: an op without a kernel (or whose kernel
 /// rejects the node's types and shapes), or a float/quantized tensor type without a row format. The graph is rebuilt as
 /// storage-less <see cref="Tensor"/> objects from the wire tensors, as the server does, so kernels validate real nodes.
+/// Like ggml-cpu (and the executor), empty nodes and memory-only ops need no kernel.
 /// </summary>
 public static class GraphRequirements
 {
@@ -30,7 +31,7 @@ public static class GraphRequirements
         foreach (ulong id in WireTensor.GraphNodes(graphCompute))
         {
             Tensor? node = Build(id, wire, built, missing, depth: 0);
-            if (node is null || KernelRegistry.IsNoOp(node.Op))
+            if (node is null || KernelRegistry.IsNoOp(node.Op) || node.IsEmpty)
             {
                 continue;
             }

@@ -41,6 +41,16 @@ public class GraphRequirementsTests
     }
 
     [Fact]
+    public void Collect_EmptyNode_NeedsNoKernel()
+    {
+        RpcTensor node = Requests.Tensor(2, op: (uint)GgmlOp.MapCustom1);
+        node.Ne[3] = 0;
+        var missing = new SortedSet<string>();
+        GraphRequirements.Collect(Requests.Graph(0, [2], node), missing);
+        Assert.Empty(missing);
+    }
+
+    [Fact]
     public void Collect_RemovedTypeId_IsReported()
     {
         RpcTensor node = Requests.Tensor(2, type: 4);
