@@ -42,6 +42,13 @@ public static class BenchCommand
                 await section.RunAsync(context);
             }
         }
+        catch (OperationCanceledException)
+        {
+            progress.Clear();
+            Console.Error.WriteLine("interrupted; results so far:");
+            Report(options, server, context.Results);
+            return 130;
+        }
         catch (Exception ex) when (ex is RpcConnectionClosedException or RpcProtocolException or IOException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
             progress.Clear();

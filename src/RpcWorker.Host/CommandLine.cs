@@ -28,6 +28,7 @@ internal sealed class CommandLine
 
     public const string Usage = """
         usage: rpc-worker [options]
+               rpc-worker bench --rpc HOST:PORT [bench options]   (measure a worker; see rpc-worker bench --help)
 
         A ggml RPC worker (protocol 5.1.0) for llama.cpp --rpc, compatible with rpc-server.
 
