@@ -18,6 +18,10 @@ internal sealed unsafe class Im2Col3D : IOpKernel
             return "im2col_3d needs an f32 image and an f32 or f16 destination";
         }
         long ic = node.Params[9];
+        if (node.IsEmpty)
+        {
+            return null;
+        }
         if (ic <= 0 || img!.Ne[3] / ic == 0)
         {
             return "IC must be positive and at most the image's dim 3";
@@ -41,7 +45,11 @@ internal sealed unsafe class Im2Col3D : IOpKernel
         int p0 = node.Params[3], p1 = node.Params[4], p2 = node.Params[5];
         int d0 = node.Params[6], d1 = node.Params[7], d2 = node.Params[8];
         long ic = node.Params[9];
-        long n = img.Ne[3] / ic;
+        long n = ic > 0 ? img.Ne[3] / ic : 0;
+        if (n == 0)
+        {
+            return;
+        }
         long id = img.Ne[2], ih = img.Ne[1], iw = img.Ne[0];
         long kd = k.Ne[2], kh = k.Ne[1], kw = k.Ne[0];
         long od = node.Ne[3] / n, oh = node.Ne[2], ow = node.Ne[1];

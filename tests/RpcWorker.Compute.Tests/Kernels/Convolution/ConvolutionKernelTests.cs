@@ -117,6 +117,23 @@ public class ConvolutionKernelTests
     }
 
     [Fact]
+    public void Im2Col3D_EmptyOutputForTooFewImages_IsAcceptedAndLeftAlone()
+    {
+        // tbo-IM2COL_3D: IC = 3 over a view with dim 3 = 1 gives N = 0 and an empty [.., .., .., 0] result
+        using var tt = new TestTensors();
+        Tensor k = tt.New(GgmlType.F32, 3, 3, 3, 3);
+        Tensor img = tt.New(GgmlType.F32, 18, 18, 8, 1);
+        Tensor node = tt.Node(GgmlOp.Im2Col3D, GgmlType.F32, [81, 12, 18, 0], k, img);
+        int[] prm = [1, 1, 1, 0, 0, 0, 1, 1, 1, 3];
+        for (int i = 0; i < prm.Length; i++)
+        {
+            node.Params[i] = prm[i];
+        }
+        Assert.Null(new RpcWorker.Compute.Kernels.Convolution.Im2Col3D().Validate(node));
+        TestGraph.Run(2, node);
+    }
+
+    [Fact]
     public void Validate_RejectsInconsistentShapesAndParams()
     {
         using var tt = new TestTensors();
