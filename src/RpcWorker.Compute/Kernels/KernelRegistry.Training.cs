@@ -15,5 +15,8 @@ public static partial class KernelRegistry
         Register(GgmlOp.GetRowsBack, new GetRowsBack());
         Register(GgmlOp.RmsNormBack, new RmsNormBack());
         Register(GgmlOp.SoftMaxBack, new SoftMaxBack());
+        Register(GgmlOp.Im2ColBack, new Im2ColBack());
+        Register(GgmlOp.Pool2DBack, new Pool2DBack());
+        Register(GgmlOp.FlashAttnBack, new FlashAttnBack());
     }
 }
