@@ -274,7 +274,7 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
                     RowDot.Scale(vkq, ms, dv, _level);
                     if (_f16Accum)
                     {
-                        RoundToHalf(vkq, h16, dv);
+                        RowDot.RoundToHalf(vkq, dv, _level);
                     }
                 }
                 else
@@ -285,7 +285,7 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
                 AddValue(vkq, _v.RowPtr(ic, iv2, iv3), vs, v32, dv);
                 if (_f16Accum)
                 {
-                    RoundToHalf(vkq, h16, dv);
+                    RowDot.RoundToHalf(vkq, dv, _level);
                 }
                 sum = sum * ms + vs;
             }
@@ -424,13 +424,6 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
                     RowDot.MadF32(vkq, v32, vs, dv, _level);
                     break;
             }
-        }
-
-        /// <summary>Rounds the accumulator to fp16 precision (ggml keeps it in an fp16 buffer on this path).</summary>
-        private static void RoundToHalf(float* vkq, ushort* h16, int dv)
-        {
-            Fp16.FromSingle(vkq, h16, dv);
-            Fp16.ToSingle(h16, vkq, dv);
         }
     }
 }

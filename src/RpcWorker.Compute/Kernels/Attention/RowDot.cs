@@ -233,6 +233,103 @@ internal static unsafe class RowDot
         }
     }
 
+    /// <summary>
+    /// Rounds each float to the nearest fp16 value (ties to even), kept as float: what storing in an fp16 buffer and
+    /// reading back gives, including subnormals, overflow to infinity and NaN.
+    /// </summary>
+    public static void RoundToHalf(float* y, int n, SimdLevel level)
+    {
+        int i = 0;
+        if (level >= SimdLevel.Avx512)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                RoundToHalf(Vector512.Load(y + i)).Store(y + i);
+            }
+        }
+        else if (level >= SimdLevel.Avx2)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                RoundToHalf(Vector256.Load(y + i)).Store(y + i);
+            }
+        }
+        else if (level >= SimdLevel.Vector128)
+        {
+            for (; i + 4 <= n; i += 4)
+            {
+                RoundToHalf(Vector128.Load(y + i)).Store(y + i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            y[i] = RoundToHalf(y[i]);
+        }
+    }
+
+    private const uint AbsMask = 0x7fffffffu, InfBits = 0x7f800000u, MinNormalHalf = 0x38800000u, MaxHalf = 0x477fe000u;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float RoundToHalf(float x)
+    {
+        uint b = BitConverter.SingleToUInt32Bits(x);
+        uint a = b & AbsMask;
+        uint r;
+        if (a >= InfBits)
+        {
+            r = a;
+        }
+        else if (a < MinNormalHalf)
+        {
+            r = BitConverter.SingleToUInt32Bits(BitConverter.UInt32BitsToSingle(a) + 0.5f - 0.5f);
+        }
+        else
+        {
+            r = (a + 0x0fffu + ((a >> 13) & 1)) & 0xffffe000u;
+            r = r > MaxHalf ? InfBits : r;
+        }
+        return BitConverter.UInt32BitsToSingle(r | (b & ~AbsMask));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> RoundToHalf(Vector512<float> x)
+    {
+        Vector512<uint> b = x.AsUInt32();
+        Vector512<uint> a = b & Vector512.Create(AbsMask);
+        Vector512<uint> sub = ((a.AsSingle() + Vector512.Create(0.5f)) - Vector512.Create(0.5f)).AsUInt32();
+        Vector512<uint> nrm = (a + Vector512.Create(0x0fffu) + (Vector512.ShiftRightLogical(a, 13) & Vector512<uint>.One)) & Vector512.Create(0xffffe000u);
+        nrm = Vector512.ConditionalSelect(Vector512.GreaterThan(nrm, Vector512.Create(MaxHalf)), Vector512.Create(InfBits), nrm);
+        Vector512<uint> r = Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512.Create(MinNormalHalf)), sub, nrm);
+        r = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, Vector512.Create(InfBits)), a, r);
+        return (r | (b & Vector512.Create(~AbsMask))).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> RoundToHalf(Vector256<float> x)
+    {
+        Vector256<uint> b = x.AsUInt32();
+        Vector256<uint> a = b & Vector256.Create(AbsMask);
+        Vector256<uint> sub = ((a.AsSingle() + Vector256.Create(0.5f)) - Vector256.Create(0.5f)).AsUInt32();
+        Vector256<uint> nrm = (a + Vector256.Create(0x0fffu) + (Vector256.ShiftRightLogical(a, 13) & Vector256<uint>.One)) & Vector256.Create(0xffffe000u);
+        nrm = Vector256.ConditionalSelect(Vector256.GreaterThan(nrm, Vector256.Create(MaxHalf)), Vector256.Create(InfBits), nrm);
+        Vector256<uint> r = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(MinNormalHalf)), sub, nrm);
+        r = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(a, Vector256.Create(InfBits)), a, r);
+        return (r | (b & Vector256.Create(~AbsMask))).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> RoundToHalf(Vector128<float> x)
+    {
+        Vector128<uint> b = x.AsUInt32();
+        Vector128<uint> a = b & Vector128.Create(AbsMask);
+        Vector128<uint> sub = ((a.AsSingle() + Vector128.Create(0.5f)) - Vector128.Create(0.5f)).AsUInt32();
+        Vector128<uint> nrm = (a + Vector128.Create(0x0fffu) + (Vector128.ShiftRightLogical(a, 13) & Vector128<uint>.One)) & Vector128.Create(0xffffe000u);
+        nrm = Vector128.ConditionalSelect(Vector128.GreaterThan(nrm, Vector128.Create(MaxHalf)), Vector128.Create(InfBits), nrm);
+        Vector128<uint> r = Vector128.ConditionalSelect(Vector128.LessThan(a, Vector128.Create(MinNormalHalf)), sub, nrm);
+        r = Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(a, Vector128.Create(InfBits)), a, r);
+        return (r | (b & Vector128.Create(~AbsMask))).AsSingle();
+    }
+
     /// <summary>y[i] *= v.</summary>
     public static void Scale(float* y, float v, int n, SimdLevel level)
     {

@@ -172,4 +172,39 @@ public unsafe class VecMathTests
             }
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void RoundToHalf_MatchesHalfConversion(SimdLevel level)
+    {
+        var rng = new Random(4);
+        var values = new List<float>
+        {
+            0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, 65504f, 65519f, 65520f, 65535f, -65520f, 1e9f,
+            MathF.Pow(2, -24), 3 * MathF.Pow(2, -25), MathF.Pow(2, -25), MathF.Pow(2, -26), MathF.Pow(2, -14), MathF.Pow(2, -14) * 0.99999f,
+            1f + MathF.Pow(2, -11), 1f + 3 * MathF.Pow(2, -11), float.Epsilon, -float.Epsilon, 1e-30f,
+        };
+        for (int i = 0; i < 4000; i++)
+        {
+            float mantissa = (float)(rng.NextDouble() * 2 - 1);
+            values.Add(mantissa * MathF.Pow(2, rng.Next(-30, 18)));
+        }
+        float[] y = [.. values];
+        fixed (float* p = y)
+        {
+            RowDot.RoundToHalf(p, y.Length, level);
+        }
+        for (int i = 0; i < y.Length; i++)
+        {
+            float expected = (float)(Half)values[i];
+            if (float.IsNaN(expected))
+            {
+                Assert.True(float.IsNaN(y[i]), $"{values[i]}");
+            }
+            else
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(y[i]), $"{values[i]:R}: expected {expected:R}, got {y[i]:R}");
+            }
+        }
+    }
 }
