@@ -25,6 +25,14 @@ public readonly unsafe struct ComputeParams
 
     public long WSize { get; }
 
+    /// <summary>This thread's share [Start, End) of <paramref name="count"/> items, split evenly as ggml's dr/ir0/ir1.</summary>
+    public (long Start, long End) Share(long count)
+    {
+        long per = (count + Nth - 1) / Nth;
+        long start = per * Ith;
+        return (start, Math.Min(start + per, count));
+    }
+
     /// <summary>Waits until every thread of the team reaches this point.</summary>
     public void Barrier() => _team.Barrier(_member);
 

@@ -36,9 +36,7 @@ internal sealed unsafe class Dsv4HcComb : IOpKernel
         long nTokens = mixes.Ne[1];
         float eps = node.Params.GetFloat(0);
         int nIter = node.Params[1];
-        long dr = (nTokens + p.Nth - 1) / p.Nth;
-        long it0 = dr * p.Ith;
-        long it1 = Math.Min(it0 + dr, nTokens);
+        (long it0, long it1) = p.Share(nTokens);
         float scaleComb = *(float*)(scale.DataPtr + 2 * scale.Nb[0]);
         Span<float> comb = stackalloc float[Hc * Hc];
 

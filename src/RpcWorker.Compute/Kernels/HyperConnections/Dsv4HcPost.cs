@@ -28,9 +28,7 @@ internal sealed unsafe class Dsv4HcPost : IOpKernel
         Tensor x = node.Src[0]!, residual = node.Src[1]!, post = node.Src[2]!, comb = node.Src[3]!;
         long nEmbd = x.Ne[0], nTokens = x.Ne[1], hc = residual.Ne[1];
         long nr = nEmbd * hc * nTokens;
-        long dr = (nr + p.Nth - 1) / p.Nth;
-        long ir0 = dr * p.Ith;
-        long ir1 = Math.Min(ir0 + dr, nr);
+        (long ir0, long ir1) = p.Share(nr);
         for (long ir = ir0; ir < ir1; ir++)
         {
             long i0 = ir % nEmbd;

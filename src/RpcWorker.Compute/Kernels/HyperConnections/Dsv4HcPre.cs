@@ -23,9 +23,7 @@ internal sealed unsafe class Dsv4HcPre : IOpKernel
         Tensor x = node.Src[0]!, w = node.Src[1]!;
         long nEmbd = x.Ne[0], hc = x.Ne[1], nTokens = x.Ne[2];
         long nr = nEmbd * nTokens;
-        long dr = (nr + p.Nth - 1) / p.Nth;
-        long ir0 = dr * p.Ith;
-        long ir1 = Math.Min(ir0 + dr, nr);
+        (long ir0, long ir1) = p.Share(nr);
         for (long ir = ir0; ir < ir1; ir++)
         {
             long i0 = ir % nEmbd;

@@ -44,9 +44,7 @@ internal sealed unsafe class LightningIndexer : IOpKernel
         float* kRow = (float*)p.WData + p.Ith * (nEmbd + CacheLineFloats);
         var kSpan = new ReadOnlySpan<float>(kRow, nEmbd);
 
-        long dr = (nKv + p.Nth - 1) / p.Nth;
-        long ir0 = dr * p.Ith;
-        long ir1 = Math.Min(ir0 + dr, nKv);
+        (long ir0, long ir1) = p.Share(nKv);
 
         for (long s = 0; s < nStream; s++)
         {

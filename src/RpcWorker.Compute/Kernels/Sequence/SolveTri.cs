@@ -36,9 +36,7 @@ internal sealed unsafe class SolveTri : IOpKernel
         long n = b.Ne[1];
         long ne02 = a.Ne[2];
         long nr = ne02 * a.Ne[3] * k;
-        long dr = (nr + p.Nth - 1) / p.Nth;
-        long ir0 = dr * p.Ith;
-        long ir1 = Math.Min(ir0 + dr, nr);
+        (long ir0, long ir1) = p.Share(nr);
 
         for (long ir = ir0; ir < ir1; ir++)
         {

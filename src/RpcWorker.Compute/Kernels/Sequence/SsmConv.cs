@@ -41,9 +41,7 @@ internal sealed unsafe class SsmConv : IOpKernel
         long nT = node.Ne[1];
         long nS = node.Ne[2];
 
-        long dr = (nr + p.Nth - 1) / p.Nth;
-        long ir0 = dr * p.Ith;
-        long ir1 = Math.Min(ir0 + dr, nr);
+        (long ir0, long ir1) = p.Share(nr);
 
         for (long i3 = 0; i3 < nS; i3++)
         {

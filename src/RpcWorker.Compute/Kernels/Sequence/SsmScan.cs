@@ -69,9 +69,7 @@ internal sealed unsafe class SsmScan : IOpKernel
         long snapshots = node.Params[0];
         long sOff = src1.NElements * sizeof(float);
 
-        long dh = (nh + p.Nth - 1) / p.Nth;
-        long ih0 = dh * p.Ith;
-        long ih1 = Math.Min(ih0 + dh, nh);
+        (long ih0, long ih1) = p.Share(nh);
         int* ids = (int*)src6.DataPtr;
         float* aData = (float*)src3.DataPtr;
 

@@ -32,7 +32,7 @@ internal sealed unsafe class CrossEntropyLoss : IOpKernel
         float* sums = (float*)p.WData;
         float* st = sums + p.Nth + p.Ith * nc;
         float sumThread = 0;
-        (long ir0, long ir1) = TrainingLayout.RowRange(nr, p);
+        (long ir0, long ir1) = p.Share(nr);
         for (long ir = ir0; ir < ir1; ir++)
         {
             float* s0 = (float*)(logits.DataPtr + TrainingLayout.RowOffset(logits, ir));

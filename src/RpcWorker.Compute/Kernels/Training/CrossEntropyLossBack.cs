@@ -23,7 +23,7 @@ internal sealed unsafe class CrossEntropyLossBack : IOpKernel
         long nc = logits.Ne[0];
         long nr = logits.NRows;
         float dByNr = *(float*)node.Src[0]!.DataPtr / nr;
-        (long ir0, long ir1) = TrainingLayout.RowRange(nr, p);
+        (long ir0, long ir1) = p.Share(nr);
         for (long ir = ir0; ir < ir1; ir++)
         {
             float* ds0 = (float*)(node.DataPtr + ir * node.Nb[1]);

@@ -82,7 +82,7 @@ internal sealed unsafe class FlashAttnBack : IOpKernel
         float* s = (float*)p.WData + p.Ith * ScratchFloats(m);
         float* sm = s + m;
 
-        (long ir0, long ir1) = TrainingLayout.RowRange(kvHeads * k.Ne[3], p);
+        (long ir0, long ir1) = p.Share(kvHeads * k.Ne[3]);
         for (long ir = ir0; ir < ir1; ir++)
         {
             long ik3 = ir / kvHeads;

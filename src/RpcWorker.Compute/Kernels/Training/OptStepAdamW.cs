@@ -30,7 +30,7 @@ internal sealed unsafe class OptStepAdamW : IOpKernel
         float* prm = (float*)node.Src[4]!.DataPtr;
         float alpha = prm[0], beta1 = prm[1], beta2 = prm[2], eps = prm[3], wd = prm[4], beta1h = prm[5], beta2h = prm[6];
         float keep = 1.0f - alpha * wd;
-        (long ir0, long ir1) = TrainingLayout.RowRange(w.NRows, p);
+        (long ir0, long ir1) = p.Share(w.NRows);
         for (long ir = ir0; ir < ir1; ir++)
         {
             long offset = TrainingLayout.RowOffset(w, ir);

@@ -26,7 +26,7 @@ internal sealed unsafe class OptStepSgd : IOpKernel
         float* prm = (float*)node.Src[2]!.DataPtr;
         float alpha = prm[0];
         float keep = 1.0f - alpha * prm[1];
-        (long ir0, long ir1) = TrainingLayout.RowRange(w.NRows, p);
+        (long ir0, long ir1) = p.Share(w.NRows);
         for (long ir = ir0; ir < ir1; ir++)
         {
             long offset = TrainingLayout.RowOffset(w, ir);

@@ -44,7 +44,7 @@ internal sealed unsafe class Pool2DBack : IOpKernel
         long w = node.Ne[0], h = node.Ne[1];
         long planes = node.Ne[2] * node.Ne[3];
         float ka = k0 * k1;
-        (long plane0, long plane1) = TrainingLayout.RowRange(planes, p);
+        (long plane0, long plane1) = p.Share(planes);
         for (long plane = plane0; plane < plane1; plane++)
         {
             byte* dplane = node.DataPtr + plane * node.Nb[2];

@@ -24,7 +24,7 @@ internal sealed unsafe class SiluBack : IOpKernel
     {
         Tensor dy = node.Src[0]!, x = node.Src[1]!;
         long nc = x.Ne[0];
-        (long ir0, long ir1) = TrainingLayout.RowRange(x.NRows, p);
+        (long ir0, long ir1) = p.Share(x.NRows);
         bool f16 = node.Type == GgmlType.F16;
         for (long ir = ir0; ir < ir1; ir++)
         {

@@ -26,7 +26,7 @@ internal sealed unsafe class SoftMaxBack : IOpKernel
         Tensor dyT = node.Src[0]!, yT = node.Src[1]!;
         float scale = node.Params.GetFloat(0);
         int nc = checked((int)dyT.Ne[0]);
-        (long ir0, long ir1) = TrainingLayout.RowRange(dyT.NRows, p);
+        (long ir0, long ir1) = p.Share(dyT.NRows);
         for (long i1 = ir0; i1 < ir1; i1++)
         {
             var dy = new ReadOnlySpan<float>(dyT.DataPtr + i1 * dyT.Nb[1], nc);

@@ -1,5 +1,3 @@
-using RpcWorker.Compute.Execution;
-
 namespace RpcWorker.Compute.Kernels.Training;
 
 /// <summary>Row iteration shared by the optimizer and loss kernels.</summary>
@@ -29,13 +27,6 @@ internal static class TrainingLayout
         return true;
     }
 
-    /// <summary>This thread's share [ir0, ir1) of <paramref name="rows"/>.</summary>
-    public static (long Start, long End) RowRange(long rows, in ComputeParams p)
-    {
-        long dr = (rows + p.Nth - 1) / p.Nth;
-        long start = dr * p.Ith;
-        return (start, Math.Min(start + dr, rows));
-    }
 
     /// <summary>Byte offset of flat row <paramref name="row"/> of <paramref name="t"/>.</summary>
     public static long RowOffset(Tensor t, long row)

@@ -33,9 +33,7 @@ internal sealed unsafe class AddRelPos : IOpKernel
         }
         float* src1 = (float*)pw.DataPtr, src2 = (float*)ph.DataPtr, dst = (float*)node.DataPtr;
         long ne10 = pw.Ne[0], ne11 = pw.Ne[1], ne12 = pw.Ne[2], ne13 = pw.Ne[3];
-        long dp = (ne13 + p.Nth - 1) / p.Nth;
-        long ip0 = dp * p.Ith;
-        long ip1 = Math.Min(ip0 + dp, ne13);
+        (long ip0, long ip1) = p.Share(ne13);
         for (long i13 = ip0; i13 < ip1; i13++)
         {
             for (long i12 = 0; i12 < ne12; i12++)
