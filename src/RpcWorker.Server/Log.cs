@@ -25,6 +25,9 @@ internal static partial class Log
     [LoggerMessage(1005, LogLevel.Debug, "Session {SessionId}: closing because the server is stopping", EventName = "SessionStopping")]
     public static partial void SessionStopping(ILogger logger, long sessionId);
 
+    [LoggerMessage(1006, LogLevel.Trace, "Session {SessionId}: {Command} with a {PayloadSize}-byte payload", EventName = "Request")]
+    public static partial void Request(ILogger logger, long sessionId, RpcCommand command, ulong payloadSize);
+
     [LoggerMessage(1010, LogLevel.Warning, "Session {SessionId}: {Command} rejected: {Reason}; closing the session", EventName = "ProtocolViolation")]
     public static partial void ProtocolViolation(ILogger logger, long sessionId, RpcCommand command, string reason);
 

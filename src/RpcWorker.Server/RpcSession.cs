@@ -105,6 +105,7 @@ internal sealed class RpcSession
                     return;
                 }
                 command = header.Command;
+                Log.Request(_logger, Id, command, header.PayloadSize);
                 if (!_helloDone && command != RpcCommand.Hello)
                 {
                     Log.CommandBeforeHello(_logger, Id, command);
@@ -190,14 +191,20 @@ internal sealed class RpcSession
         }
         if (payloadSize <= SmallPayload)
         {
-            Input.AdvanceTo(buffer.Start, buffer.End);
-            ReadResult result = await Input.ReadAtLeastAsync(frameSize, cancellationToken).ConfigureAwait(false);
-            if (result.Buffer.Length < frameSize)
+            // The client may send the header and the payload separately: keep everything seen and wait for the rest.
+            ReadOnlySequence<byte> pending = buffer;
+            while (pending.Length < frameSize)
             {
-                Input.AdvanceTo(result.Buffer.End);
-                return false;
+                Input.AdvanceTo(pending.Start, pending.End);
+                ReadResult result = await Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                pending = result.Buffer;
+                if (pending.Length < frameSize && result.IsCompleted)
+                {
+                    Input.AdvanceTo(pending.End);
+                    return false;
+                }
             }
-            return await DispatchAsync(header, result.Buffer, cancellationToken).ConfigureAwait(false);
+            return await DispatchAsync(header, pending, cancellationToken).ConfigureAwait(false);
         }
         // A large payload (GRAPH_COMPUTE) is drained into one pooled array as it arrives, so the pipe never has to hold
         // more than its pause threshold and the writer is never left paused while we wait.
