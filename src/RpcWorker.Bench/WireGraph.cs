@@ -87,6 +87,7 @@ internal sealed class WireGraph
             Type = (uint)t.Type,
             Buffer = buffer,
             Op = (uint)t.Op,
+            Flags = t.Op == GgmlOp.None ? 0 : TensorFlags.Compute,
             ViewSrc = t.ViewSrc?.Id ?? 0,
             Data = baseAddress + (ulong)t.Offset,
         };

@@ -21,6 +21,7 @@ internal static class GraphPayloads
     public static RpcTensor WithOp(this RpcTensor tensor, uint op, params ulong[] srcs)
     {
         tensor.Op = op;
+        tensor.Flags = op == OpNone ? tensor.Flags : tensor.Flags | TensorFlags.Compute;
         for (int i = 0; i < srcs.Length; i++)
         {
             tensor.Src[i] = srcs[i];

@@ -9,7 +9,8 @@ namespace RpcWorker.Server.Graphs;
 /// Builds a compute graph from a GRAPH_COMPUTE payload, validating everything first: tensor ids are unique and
 /// non-zero, every referenced id resolves, src/view_src links have no cycle (iterative DFS, so a deep chain cannot
 /// exhaust the stack), a tensor with data but no buffer of this session is rejected, and every tensor that addresses
-/// bytes has storage inside one of this session's buffers.
+/// bytes has storage inside one of this session's buffers. Nodes without ggml's COMPUTE flag are validated but left out
+/// of the computed graph, as ggml-cpu skips them.
 /// </summary>
 internal static class GraphBuilder
 {
@@ -87,7 +88,8 @@ internal static class GraphBuilder
                     state[index] = Done;
                 }
             }
-            nodes[n] = created[root];
+            // ggml-cpu computes only nodes flagged COMPUTE; the rest stay in the graph as their sources' consumers.
+            nodes[n] = (view.Tensor(root).Flags & TensorFlags.Compute) != 0 ? created[root] : null;
         }
         return (new ComputeGraph(nodes), used);
     }

@@ -57,6 +57,29 @@ public class GraphComputeTests
     }
 
     [Fact]
+    public async Task NodeWithoutComputeFlag_IsSkippedLikeGgmlCpu()
+    {
+        await using RpcServer server = await TestServer.StartAsync();
+        await using RawClient client = await RawClient.ConnectAsync(server.LocalEndPoint);
+        (ulong h, ulong b) = await client.AllocWithBaseAsync(4096);
+        const int n = 8;
+        RpcTensor x = Tensors.F32(1, h, b, n);
+        RpcTensor computed = Tensors.F32(2, h, b + 256, n).WithOp((uint)RpcWorker.Compute.GgmlOp.Add, 1, 1);
+        RpcTensor skipped = Tensors.F32(3, h, b + 512, n).WithOp((uint)RpcWorker.Compute.GgmlOp.Add, 1, 1);
+        skipped.Flags &= ~RpcWorker.Compute.TensorFlags.Compute;
+        float[] xs = [.. Enumerable.Range(1, n).Select(i => (float)i)];
+        float[] marker = [.. Enumerable.Repeat(-7f, n)];
+        await client.SetTensorAsync(x, 0, System.Runtime.InteropServices.MemoryMarshal.AsBytes(xs.AsSpan()));
+        await client.SetTensorAsync(skipped, 0, System.Runtime.InteropServices.MemoryMarshal.AsBytes(marker.AsSpan()));
+
+        await client.SendAsync(RpcCommand.GraphCompute, GraphPayloads.Payload([2, 3], [x, computed, skipped]));
+        float[] sum = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(await client.GetTensorAsync(computed, 0, n * 4)).ToArray();
+        float[] untouched = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(await client.GetTensorAsync(skipped, 0, n * 4)).ToArray();
+        Assert.Equal(xs.Select(v => v + v), sum);
+        Assert.Equal(marker, untouched);
+    }
+
+    [Fact]
     public async Task EmptyGraph_IsAccepted()
     {
         (RpcServer server, RawClient client, _, _) = await SetUpAsync();
