@@ -27,4 +27,23 @@ public abstract unsafe class RowFormat
     /// <summary>Dot product of <paramref name="n"/> elements: <paramref name="x"/> in this format, <paramref name="y"/> in <see cref="VecDotType"/>.</summary>
     public virtual float VecDot(long n, byte* x, byte* y) =>
         throw new NotSupportedException($"no dot product for {TypeTraits.Get(Type).Name}");
+
+    /// <summary>
+    /// A block of a matrix product: <c>d[j][rowOffset + i] = VecDot(n, a + i·lda, b[j])</c> for <c>i &lt; rows</c> and
+    /// <c>j &lt; cols</c>, each <c>b[j]</c> a row in <see cref="VecDotType"/>. Formats override it with register tiles that
+    /// reuse each loaded weight block across several columns (prefill) and each activation block across several rows
+    /// (decode); the results must equal <see cref="VecDot"/>'s to float rounding.
+    /// </summary>
+    public virtual void DotTile(long n, byte* a, long lda, long rows, byte** b, int cols, float** d, long rowOffset)
+    {
+        for (int j = 0; j < cols; j++)
+        {
+            byte* col = b[j];
+            float* dst = d[j] + rowOffset;
+            for (long i = 0; i < rows; i++)
+            {
+                dst[i] = VecDot(n, a + (i * lda), col);
+            }
+        }
+    }
 }

@@ -210,16 +210,7 @@ internal readonly unsafe struct MatMulOperands
                 }
                 break;
             default:
-                RowFormat format = Weights;
-                for (int j = 0; j < cols; j++)
-                {
-                    byte* col = b[j];
-                    float* dst = d[j] + rowOffset;
-                    for (long i = 0; i < rows; i++)
-                    {
-                        dst[i] = format.VecDot(K, a + (i * lda), col);
-                    }
-                }
+                Weights.DotTile(K, a, lda, rows, b, cols, d, rowOffset);
                 break;
         }
     }
