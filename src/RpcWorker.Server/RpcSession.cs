@@ -1,11 +1,13 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using RpcWorker.Compute.Execution;
 using RpcWorker.Protocol;
 using RpcWorker.Server.Graphs;
 using RpcWorker.Server.Handlers;
 using RpcWorker.Server.Memory;
+using RpcWorker.Server.Transport;
 
 namespace RpcWorker.Server;
 
@@ -165,6 +167,7 @@ internal sealed class RpcSession
     }
 
     /// <summary>Runs one request; false when the client disconnected before its payload ended.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> DispatchAsync(RequestHeader header, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
         if (CommandTable.Streaming(header.Command) is { } streaming)
@@ -192,19 +195,14 @@ internal sealed class RpcSession
         if (payloadSize <= SmallPayload)
         {
             // The client may send the header and the payload separately: keep everything seen and wait for the rest.
-            ReadOnlySequence<byte> pending = buffer;
-            while (pending.Length < frameSize)
+            Input.AdvanceTo(buffer.Start, buffer.End);
+            ReadResult result = await PipeReading.ReadAtLeastAsync(Input, frameSize, cancellationToken).ConfigureAwait(false);
+            if (result.Buffer.Length < frameSize)
             {
-                Input.AdvanceTo(pending.Start, pending.End);
-                ReadResult result = await Input.ReadAsync(cancellationToken).ConfigureAwait(false);
-                pending = result.Buffer;
-                if (pending.Length < frameSize && result.IsCompleted)
-                {
-                    Input.AdvanceTo(pending.End);
-                    return false;
-                }
+                Input.AdvanceTo(result.Buffer.End);
+                return false;
             }
-            return await DispatchAsync(header, pending, cancellationToken).ConfigureAwait(false);
+            return await DispatchAsync(header, result.Buffer, cancellationToken).ConfigureAwait(false);
         }
         // A large payload (GRAPH_COMPUTE) is drained into one pooled array as it arrives, so the pipe never has to hold
         // more than its pause threshold and the writer is never left paused while we wait.

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
 using RpcWorker.Protocol;
@@ -76,7 +77,8 @@ public class SetTensorBenchmarks
     }
 
     [Benchmark]
-    public async Task<ulong> Upload()
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<ulong> Upload()
     {
         PipeWriter writer = _requests.Writer;
         FrameWriter.WriteBytes(writer, _header);
@@ -99,6 +101,7 @@ public class SetTensorBenchmarks
         _context.Dispose();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushAsync()
     {
         FlushResult flush = await _requests.Writer.FlushAsync();
@@ -112,12 +115,18 @@ public class SetTensorBenchmarks
     /// Flushes the pending request and reads its response, which must carry <paramref name="size"/> bytes; returns the
     /// response's first u64.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ulong> ExchangeAsync(int size)
     {
         await FlushAsync();
         PipeReader reader = _responses.Reader;
         int total = ProtocolLimits.ResponseHeaderSize + size;
-        ReadResult result = await reader.ReadAtLeastAsync(total);
+        ReadResult result = await reader.ReadAsync();
+        while (result.Buffer.Length < total && !result.IsCompleted)
+        {
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            result = await reader.ReadAsync();
+        }
         if (result.Buffer.Length < total)
         {
             throw new InvalidOperationException("the session ended before answering");

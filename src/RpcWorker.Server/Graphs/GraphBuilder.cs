@@ -110,7 +110,7 @@ internal static class GraphBuilder
         {
             throw new RpcProtocolException($"graph tensor 0x{wire.Id:x} has op {wire.Op}, beyond the {ProtocolLimits.OpCount} ops of 5.1.0");
         }
-        MappedTensor mapped = TensorMapper.Map(wire, buffers);
+        Tensor tensor = TensorMapper.Map(wire, buffers, out TensorLocation mapped);
         if (mapped.Buffer is null)
         {
             if (wire.Data != 0)
@@ -126,7 +126,6 @@ internal static class GraphBuilder
         {
             used.Add(mapped.Buffer);
         }
-        Tensor tensor = mapped.Tensor;
         for (int i = 0; i < RpcTensor.MaxSrc; i++)
         {
             ulong srcId = wire.Src[i];

@@ -13,8 +13,8 @@ internal sealed class CopyTensorHandler : ICommandHandler
     public ValueTask HandleAsync(RpcSession session, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
         CopyTensor.Request request = Payload.Read<CopyTensor.Request>(payload);
-        MappedTensor src = TensorMapper.MapWithBuffer(request.Src, session.Buffers);
-        MappedTensor dst = TensorMapper.MapWithBuffer(request.Dst, session.Buffers);
+        TensorLocation src = TensorMapper.LocateInBuffer(request.Src, session.Buffers);
+        TensorLocation dst = TensorMapper.LocateInBuffer(request.Dst, session.Buffers);
         if (!dst.Buffer!.Contains(dst.Address, src.NBytes))
         {
             throw new RpcProtocolException($"copy of {src.NBytes} bytes overruns the destination buffer");

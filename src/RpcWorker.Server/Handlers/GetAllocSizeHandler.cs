@@ -14,12 +14,12 @@ internal sealed class GetAllocSizeHandler : ICommandHandler
     {
         GetAllocSize.Request request = Payload.Read<GetAllocSize.Request>(payload);
         session.CheckDevice(request.Device);
-        MappedTensor tensor = TensorMapper.Map(request.Tensor, session.Buffers);
+        TensorLocation tensor = TensorMapper.Locate(request.Tensor, session.Buffers);
         for (int i = 0; i < RpcTensor.MaxSrc; i++)
         {
             if (request.Srcs[i].Id != 0)
             {
-                TensorMapper.Map(request.Srcs[i], session.Buffers);
+                TensorMapper.Locate(request.Srcs[i], session.Buffers);
             }
         }
         FrameWriter.WriteResponse(session.Output, new U64Response(tensor.NBytes));

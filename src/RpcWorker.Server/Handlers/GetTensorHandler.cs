@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using RpcWorker.Protocol;
+using System.Runtime.CompilerServices;
 using RpcWorker.Protocol.Messages;
+using RpcWorker.Protocol;
 using RpcWorker.Server.Memory;
 
 namespace RpcWorker.Server.Handlers;
@@ -16,10 +17,11 @@ internal sealed class GetTensorHandler : ICommandHandler
 
     public RpcCommand Command => RpcCommand.GetTensor;
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask HandleAsync(RpcSession session, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
         GetTensor.Request request = Payload.Read<GetTensor.Request>(payload);
-        MappedTensor tensor = TensorMapper.MapWithBuffer(request.Tensor, session.Buffers);
+        TensorLocation tensor = TensorMapper.LocateInBuffer(request.Tensor, session.Buffers);
         if (!TensorMapper.TryGetRange(tensor, request.Offset, request.Size, out ulong start))
         {
             throw new RpcProtocolException($"read of [{request.Offset}, +{request.Size}) lies outside the buffer");

@@ -12,7 +12,7 @@ internal sealed class InitTensorHandler : ICommandHandler
 
     public ValueTask HandleAsync(RpcSession session, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
-        TensorMapper.Map(Payload.Read<InitTensor.Request>(payload).Tensor, session.Buffers);
+        TensorMapper.Locate(Payload.Read<InitTensor.Request>(payload).Tensor, session.Buffers);
         FrameWriter.WriteEmptyResponse(session.Output);
         return ValueTask.CompletedTask;
     }

@@ -14,7 +14,7 @@ internal sealed class MemsetTensorHandler : ICommandHandler
     public ValueTask HandleAsync(RpcSession session, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
         MemsetTensor.Request request = Payload.Read<MemsetTensor.Request>(payload);
-        MappedTensor tensor = TensorMapper.MapWithBuffer(request.Tensor, session.Buffers);
+        TensorLocation tensor = TensorMapper.LocateInBuffer(request.Tensor, session.Buffers);
         if (request.Offset > tensor.NBytes || request.Size > tensor.NBytes - request.Offset)
         {
             throw new RpcProtocolException($"memset [{request.Offset}, +{request.Size}) exceeds the tensor's {tensor.NBytes} bytes");

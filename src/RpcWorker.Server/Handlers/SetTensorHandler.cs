@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using RpcWorker.Protocol;
+using System.Runtime.CompilerServices;
 using RpcWorker.Protocol.Messages;
+using RpcWorker.Protocol;
 using RpcWorker.Server.Memory;
+using RpcWorker.Server.Transport;
 
 namespace RpcWorker.Server.Handlers;
 
@@ -15,11 +17,12 @@ internal sealed class SetTensorHandler : IStreamingCommandHandler
 {
     public RpcCommand Command => RpcCommand.SetTensor;
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> HandleAsync(RpcSession session, RequestHeader header, CancellationToken cancellationToken)
     {
         PipeReader input = session.Input;
         int headerSize = SetTensor.Header.WireSize;
-        ReadResult result = await input.ReadAtLeastAsync(headerSize, cancellationToken).ConfigureAwait(false);
+        ReadResult result = await PipeReading.ReadAtLeastAsync(input, headerSize, cancellationToken).ConfigureAwait(false);
         ReadOnlySequence<byte> buffer = result.Buffer;
         if (buffer.Length < headerSize)
         {
@@ -30,7 +33,7 @@ internal sealed class SetTensorHandler : IStreamingCommandHandler
         input.AdvanceTo(buffer.GetPosition(headerSize));
 
         ulong size = header.PayloadSize - (ulong)headerSize;
-        MappedTensor tensor = TensorMapper.MapWithBuffer(request.Tensor, session.Buffers);
+        TensorLocation tensor = TensorMapper.LocateInBuffer(request.Tensor, session.Buffers);
         if (!TensorMapper.TryGetRange(tensor, request.Offset, size, out ulong start))
         {
             throw new RpcProtocolException($"write of [{request.Offset}, +{size}) lies outside the buffer");

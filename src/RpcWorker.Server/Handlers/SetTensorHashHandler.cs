@@ -13,7 +13,7 @@ internal sealed class SetTensorHashHandler : ICommandHandler
     public ValueTask HandleAsync(RpcSession session, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
         SetTensorHash.Request request = Payload.Read<SetTensorHash.Request>(payload);
-        MappedTensor tensor = TensorMapper.MapWithBuffer(request.Tensor, session.Buffers);
+        TensorLocation tensor = TensorMapper.LocateInBuffer(request.Tensor, session.Buffers);
         if (!TensorMapper.TryGetRange(tensor, request.Offset, 0, out ulong start))
         {
             throw new RpcProtocolException($"offset {request.Offset} lies outside the buffer");

@@ -11,39 +11,67 @@ namespace RpcWorker.Server.Memory;
 /// </summary>
 internal static class TensorMapper
 {
-    public static MappedTensor Map(in RpcTensor wire, BufferTable buffers)
+    /// <summary>Validates the type, extent and buffer of <paramref name="wire"/> without building a compute tensor.</summary>
+    public static TensorLocation Locate(in RpcTensor wire, BufferTable buffers)
     {
         if (!TypeTraits.TryGet(wire.Type, out TypeInfo? info))
         {
             throw new RpcProtocolException($"tensor type {wire.Type} does not exist");
         }
-        var tensor = new Tensor { Type = info.Value.Type };
+        Dims4 ne = default;
+        Dims4 nb = default;
         for (int i = 0; i < Tensor.MaxDims; i++)
         {
-            tensor.Ne[i] = wire.Ne[i];
-            tensor.Nb[i] = wire.Nb[i];
+            ne[i] = wire.Ne[i];
+            nb[i] = wire.Nb[i];
         }
         ulong nbytes;
         try
         {
-            nbytes = (ulong)tensor.NBytes;
+            nbytes = (ulong)TensorLayout.NBytes(info.Value.Type, ne, nb);
         }
         catch (OverflowException)
         {
             throw new RpcProtocolException("tensor extent overflows");
         }
-        RemoteBuffer? buffer = null;
-        if (wire.Buffer != 0 && buffers.TryGet(wire.Buffer, out RemoteBuffer? found))
+        if (wire.Buffer == 0 || !buffers.TryGet(wire.Buffer, out RemoteBuffer? buffer))
         {
-            if (!found.Contains(wire.Data, nbytes))
-            {
-                throw new RpcProtocolException(
-                    $"tensor data 0x{wire.Data:x} + {nbytes} bytes lies outside its buffer [0x{found.Base:x}, +{found.Size})");
-            }
-            buffer = found;
+            return new TensorLocation(null, 0, nbytes);
+        }
+        if (!buffer.Contains(wire.Data, nbytes))
+        {
+            throw new RpcProtocolException(
+                $"tensor data 0x{wire.Data:x} + {nbytes} bytes lies outside its buffer [0x{buffer.Base:x}, +{buffer.Size})");
+        }
+        return new TensorLocation(buffer, wire.Data, nbytes);
+    }
+
+    /// <summary>Locates a tensor that must live in one of this session's buffers (SET/GET/COPY/MEMSET).</summary>
+    public static TensorLocation LocateInBuffer(in RpcTensor wire, BufferTable buffers)
+    {
+        TensorLocation location = Locate(wire, buffers);
+        if (location.Buffer is null)
+        {
+            throw new RpcProtocolException($"buffer 0x{wire.Buffer:x} is not a buffer of this session");
+        }
+        return location;
+    }
+
+    /// <summary>Builds the compute tensor of a validated graph tensor (sources and views are linked by the caller).</summary>
+    public static Tensor Map(in RpcTensor wire, BufferTable buffers, out TensorLocation location)
+    {
+        location = Locate(wire, buffers);
+        var tensor = new Tensor { Type = (GgmlType)wire.Type };
+        for (int i = 0; i < Tensor.MaxDims; i++)
+        {
+            tensor.Ne[i] = wire.Ne[i];
+            tensor.Nb[i] = wire.Nb[i];
+        }
+        if (location.Buffer is { } buffer)
+        {
             unsafe
             {
-                tensor.Data = (nint)found.PointerOf(wire.Data);
+                tensor.Data = (nint)buffer.PointerOf(wire.Data);
             }
         }
         tensor.Op = (GgmlOp)wire.Op;
@@ -55,25 +83,14 @@ internal static class TensorMapper
         tensor.Flags = wire.Flags;
         tensor.UseCount = wire.UseCount;
         tensor.Name = wire.GetName();
-        return new MappedTensor(tensor, buffer, buffer is null ? 0 : wire.Data, nbytes);
-    }
-
-    /// <summary>Maps a tensor that must live in one of this session's buffers (SET/GET/COPY/MEMSET).</summary>
-    public static MappedTensor MapWithBuffer(in RpcTensor wire, BufferTable buffers)
-    {
-        MappedTensor mapped = Map(wire, buffers);
-        if (mapped.Buffer is null)
-        {
-            throw new RpcProtocolException($"buffer 0x{wire.Buffer:x} is not a buffer of this session");
-        }
-        return mapped;
+        return tensor;
     }
 
     /// <summary>
     /// ggml's range rule for SET_TENSOR/GET_TENSOR/SET_TENSOR_HASH: <c>base ≤ data+offset &lt; base+size</c> and
     /// <c>length ≤ base+size − (data+offset)</c>. Returns the start address.
     /// </summary>
-    public static bool TryGetRange(in MappedTensor tensor, ulong offset, ulong length, out ulong start)
+    public static bool TryGetRange(in TensorLocation tensor, ulong offset, ulong length, out ulong start)
     {
         RemoteBuffer buffer = tensor.Buffer!;
         start = tensor.Address + offset;
