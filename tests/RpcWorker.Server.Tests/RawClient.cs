@@ -67,6 +67,16 @@ internal sealed class RawClient : IAsyncDisposable
     public Task SendAsync<T>(RpcCommand command, T message)
         where T : struct, IWireMessage<T> => SendAsync(command, Bytes(message));
 
+    /// <summary>A whole request frame: command byte, u64 payload size, payload.</summary>
+    public static byte[] Frame(RpcCommand command, byte[] payload)
+    {
+        var frame = new byte[9 + payload.Length];
+        frame[0] = (byte)command;
+        BinaryPrimitives.WriteUInt64LittleEndian(frame.AsSpan(1), (ulong)payload.Length);
+        payload.CopyTo(frame, 9);
+        return frame;
+    }
+
     public static byte[] Bytes<T>(T message)
         where T : struct, IWireMessage<T>
     {

@@ -7,14 +7,7 @@ namespace RpcWorker.Server.Tests;
 /// <summary>Hostile and broken input: each case must close only the offending session, free its memory, and keep serving.</summary>
 public class RobustnessTests
 {
-    private static byte[] Frame(RpcCommand command, byte[] payload)
-    {
-        var frame = new byte[9 + payload.Length];
-        frame[0] = (byte)command;
-        BinaryPrimitives.WriteUInt64LittleEndian(frame.AsSpan(1), (ulong)payload.Length);
-        payload.CopyTo(frame, 9);
-        return frame;
-    }
+    private static byte[] Frame(RpcCommand command, byte[] payload) => RawClient.Frame(command, payload);
 
     private static async Task ExpectClosedAsync(RpcServer server, Func<RawClient, Task> act, bool hello = true)
     {

@@ -11,16 +11,9 @@ namespace RpcWorker.Server.Tests;
 public class RpcSessionTests
 {
     private static byte[] Frame<T>(RpcCommand command, T message)
-        where T : struct, IWireMessage<T> => Frame(command, RawClient.Bytes(message));
+        where T : struct, IWireMessage<T> => RawClient.Frame(command, RawClient.Bytes(message));
 
-    private static byte[] Frame(RpcCommand command, byte[] payload)
-    {
-        var frame = new byte[9 + payload.Length];
-        frame[0] = (byte)command;
-        BinaryPrimitives.WriteUInt64LittleEndian(frame.AsSpan(1), (ulong)payload.Length);
-        payload.CopyTo(frame, 9);
-        return frame;
-    }
+    private static byte[] Frame(RpcCommand command, byte[] payload) => RawClient.Frame(command, payload);
 
     private static async Task SendInTwoAsync(RawClient client, byte[] frame, int cut)
     {
