@@ -9,13 +9,18 @@ namespace RpcWorker.Compute.Kernels.Attention;
 /// permuted result [DV, n_head, n_q, batch]. Q is converted to K's dot type (F16/BF16 rounding, or the quantized
 /// <c>vec_dot_type</c>) as ggml does; F16 V accumulates in F16 precision on ggml's one-chunk path and in F32 where ggml
 /// takes its tiled path. Decode-shaped nodes (one query row, ≥ 512 KV rows, F32/F16 K = V) split the KV range across
-/// threads and merge the partial softmax states, as ggml does.
+/// threads and merge the partial softmax states, as ggml does. Where ggml tiles (≥ 64 queries, F32/F16 K = V), tiles
+/// of up to 64 query rows of one head run against blocks of 64 KV rows widened to F32 once per tile
+/// (<see cref="AttentionTile"/>), with ggml's per-block online softmax; the team takes (head, tile) items from the
+/// shared counter.
 /// </summary>
 internal sealed unsafe class FlashAttnExtKernel : IOpKernel
 {
     private const int PrecDefault = 0;
     private const int PrecF32 = 10;
     private const int QTile = 64;
+    private const int KvTile = 64;
+    private const long MaxTileHeadSize = 1024;
     private const int F32PerVector = 16;
     private const int SplitKvMin = 512;
     private const int CacheLineFloats = 16;
@@ -116,12 +121,28 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
 
     private static long PerThreadFloats(long dk, long dv) => 3 * dk + 3 * dv + CacheLineFloats;
 
+    private static long TileFloats(long dk, long dv) =>
+        (QTile * dk) + (dk * KvTile) + (KvTile * dv) + (QTile * KvTile) + (QTile * dv) + (2 * QTile) + CacheLineFloats;
+
     private static bool UseSplitKv(Tensor q, Tensor k, Tensor v) =>
         q.Ne[1] == 1 && q.Ne[3] == 1 && k.Type is GgmlType.F32 or GgmlType.F16 && k.Type == v.Type && k.Ne[1] >= SplitKvMin;
+
+    /// <summary>ggml's tiled path: F32 Q, F32 scores and F32 V accumulation instead of the one-chunk roundings.</summary>
+    private static bool IsGgmlTiled(Tensor q, Tensor k, Tensor v) =>
+        k.Type is GgmlType.F32 or GgmlType.F16 && k.Type == v.Type && q.Ne[1] >= QTile && v.Ne[0] % F32PerVector == 0
+        && !UseSplitKv(q, k, v);
+
+    /// <summary>Query tiles against KV blocks (head sizes capped so the per-thread tile scratch stays small).</summary>
+    private static bool UseTiles(Tensor q, Tensor k, Tensor v) =>
+        IsGgmlTiled(q, k, v) && k.Ne[0] <= MaxTileHeadSize && v.Ne[0] <= MaxTileHeadSize;
 
     public long GetWorkSize(Tensor node, int threads)
     {
         Tensor q = node.Src[0]!, k = node.Src[1]!, v = node.Src[2]!;
+        if (UseTiles(q, k, v))
+        {
+            return threads * TileFloats(k.Ne[0], v.Ne[0]) * sizeof(float);
+        }
         long floats = threads * PerThreadFloats(k.Ne[0], v.Ne[0]);
         if (UseSplitKv(q, k, v))
         {
@@ -135,6 +156,11 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
         Tensor q = node.Src[0]!, k = node.Src[1]!, v = node.Src[2]!;
         var job = new Job(node, _level);
         long dk = k.Ne[0], dv = v.Ne[0];
+        if (UseTiles(q, k, v))
+        {
+            ComputeTiles(p, job, q, (float*)p.WData + (p.Ith * TileFloats(dk, dv)));
+            return;
+        }
         float* scratch = (float*)p.WData + p.Ith * PerThreadFloats(dk, dv);
 
         if (UseSplitKv(q, k, v))
@@ -173,6 +199,26 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
         }
     }
 
+    /// <summary>Every (batch, head, query tile) item, taken from the team's shared counter.</summary>
+    private static void ComputeTiles(in ComputeParams p, in Job job, Tensor q, float* scratch)
+    {
+        long tiles = (q.Ne[1] + QTile - 1) / QTile;
+        long total = tiles * q.Ne[2] * q.Ne[3];
+        if (p.Ith == 0)
+        {
+            p.SharedCounter = p.Nth;
+        }
+        p.Barrier();
+        for (long item = p.Ith; item < total; item = Interlocked.Increment(ref p.SharedCounter) - 1)
+        {
+            long plane = item / tiles;
+            long iq1 = (item - (plane * tiles)) * QTile;
+            long iq3 = plane / q.Ne[2];
+            long iq2 = plane - (iq3 * q.Ne[2]);
+            job.Tile(iq1, iq2, iq3, (int)Math.Min(QTile, q.Ne[1] - iq1), scratch);
+        }
+    }
+
     /// <summary>The per-node constants of one computation (what ggml recomputes per chunk).</summary>
     private readonly struct Job
     {
@@ -206,8 +252,7 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
             _m0 = MathF.Pow(2.0f, -_maxBias / _nHeadLog2);
             _m1 = MathF.Pow(2.0f, -(_maxBias / 2.0f) / _nHeadLog2);
 
-            bool plainKv = _k.Type is GgmlType.F32 or GgmlType.F16 && _k.Type == _v.Type;
-            bool tiled = plainKv && _q.Ne[1] >= QTile && _v.Ne[0] % F32PerVector == 0 && !UseSplitKv(_q, _k, _v);
+            bool tiled = IsGgmlTiled(_q, _k, _v);
             _roundQ = !tiled;
             _f16Accum = !tiled && _v.Type == GgmlType.F16;
             _kFormat = IsPlainType(_k.Type) ? null : RowFormats.Get(_k.Type);
@@ -320,6 +365,127 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
             RowDot.Scale(vkq, sInv, dv, _level);
             float* dst = (float*)_node.RowPtr(iq2, iq1, iq3);
             Buffer.MemoryCopy(vkq, dst, dv * sizeof(float), dv * sizeof(float));
+        }
+
+        /// <summary>
+        /// Query rows [iq1, iq1 + rows) of head iq2 against all KV rows in blocks of <see cref="KvTile"/>: blocks whose
+        /// sloped mask is −∞ for every row are skipped, each block's scores get one max/rescale/exp-sum per row (ggml's
+        /// tiled online softmax), then the sink and the normalized rows are written.
+        /// </summary>
+        public void Tile(long iq1, long iq2, long iq3, int rows, float* scratch)
+        {
+            int dk = (int)_k.Ne[0], dv = (int)_v.Ne[0];
+            int rows4 = (rows + AttentionTile.RowBlock - 1) / AttentionTile.RowBlock * AttentionTile.RowBlock;
+            float* qt = scratch;
+            float* kt = qt + (QTile * dk);
+            float* v32 = kt + (dk * KvTile);
+            float* s = v32 + (KvTile * dv);
+            float* o = s + (QTile * KvTile);
+            float* mRun = o + (QTile * dv);
+            float* lRun = mRun + QTile;
+
+            uint h = (uint)iq2;
+            float slope = _maxBias > 0.0f ? h < _nHeadLog2 ? MathF.Pow(_m0, h + 1) : MathF.Pow(_m1, 2 * (h - _nHeadLog2) + 1) : 1.0f;
+            long ik3 = iq3 / (_q.Ne[3] / _k.Ne[3]), ik2 = iq2 / (_q.Ne[2] / _k.Ne[2]);
+            long iv3 = iq3 / (_q.Ne[3] / _v.Ne[3]), iv2 = iq2 / (_q.Ne[2] / _v.Ne[2]);
+            bool f16 = _k.Type == GgmlType.F16;
+
+            for (int r = 0; r < rows; r++)
+            {
+                Buffer.MemoryCopy(_q.RowPtr(iq1 + r, iq2, iq3), qt + ((long)r * dk), dk * sizeof(float), dk * sizeof(float));
+                mRun[r] = float.NegativeInfinity;
+                lRun[r] = 0.0f;
+            }
+            new Span<float>(qt + ((long)rows * dk), (rows4 - rows) * dk).Clear();
+            new Span<float>(o, rows4 * dv).Clear();
+
+            byte* mask0 = _mask is null ? null : _mask.RowPtr(iq1, iq2 % _mask.Ne[2], iq3 % _mask.Ne[3]);
+            long nbm1 = _mask is null ? 0 : _mask.Nb[1];
+            byte* k0 = _k.RowPtr(0, ik2, ik3);
+            byte* v0 = _v.RowPtr(0, iv2, iv3);
+            long nek1 = _k.Ne[1], nbk1 = _k.Nb[1], nbv1 = _v.Nb[1];
+
+            for (long ic = 0; ic < nek1; ic += KvTile)
+            {
+                int n = (int)Math.Min(KvTile, nek1 - ic);
+                if (mask0 is not null && BlockMasked(mask0 + (ic * sizeof(ushort)), nbm1, rows, n, slope))
+                {
+                    continue;
+                }
+                int cols = (n + AttentionTile.ColBlock - 1) / AttentionTile.ColBlock * AttentionTile.ColBlock;
+                AttentionTile.LoadKeys(k0 + (ic * nbk1), nbk1, f16, n, dk, kt, KvTile, cols);
+                AttentionTile.Scores(qt, dk, rows4, kt, KvTile, cols, _scale, s, _level);
+                for (int r = 0; r < rows; r++)
+                {
+                    float* sr = s + (r * KvTile);
+                    if (_softcap != 0.0f)
+                    {
+                        for (int j = 0; j < n; j++)
+                        {
+                            sr[j] = _softcap * MathF.Tanh(sr[j]);
+                        }
+                    }
+                    if (mask0 is not null)
+                    {
+                        AttentionTile.AddMask(sr, (ushort*)(mask0 + (r * nbm1)) + ic, n, slope, _level);
+                    }
+                    float max = VecMath.Max(sr, n, float.NegativeInfinity, _level);
+                    if (max == float.NegativeInfinity)
+                    {
+                        new Span<float>(sr, n).Clear();
+                        continue;
+                    }
+                    if (max > mRun[r])
+                    {
+                        float ms = MathF.Exp(mRun[r] - max);
+                        RowDot.Scale(o + ((long)r * dv), ms, dv, _level);
+                        lRun[r] *= ms;
+                        mRun[r] = max;
+                    }
+                    lRun[r] = (float)(lRun[r] + VecMath.ExpSum(sr, sr, n, mRun[r], _level));
+                }
+                for (int r = rows; r < rows4; r++)
+                {
+                    new Span<float>(s + (r * KvTile), n).Clear();
+                }
+                AttentionTile.LoadValues(v0 + (ic * nbv1), nbv1, f16, n, dv, v32);
+                AttentionTile.Accumulate(s, KvTile, rows4, v32, dv, n, o, _level);
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                float* orow = o + ((long)r * dv);
+                if (_sinks is not null)
+                {
+                    float sink = _sinks[h];
+                    float ms = 1.0f;
+                    float vs = 1.0f;
+                    if (sink > mRun[r])
+                    {
+                        ms = MathF.Exp(mRun[r] - sink);
+                        RowDot.Scale(orow, ms, dv, _level);
+                    }
+                    else
+                    {
+                        vs = MathF.Exp(sink - mRun[r]);
+                    }
+                    lRun[r] = (lRun[r] * ms) + vs;
+                }
+                RowDot.Scale(orow, lRun[r] == 0.0f ? 0.0f : 1.0f / lRun[r], dv, _level);
+                Buffer.MemoryCopy(orow, _node.RowPtr(iq2, iq1 + r, iq3), dv * sizeof(float), dv * sizeof(float));
+            }
+        }
+
+        private static bool BlockMasked(byte* mask, long nbm1, int rows, int n, float slope)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                if (!AttentionTile.IsMasked((ushort*)(mask + (r * nbm1)), n, slope))
+                {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /// <summary>ggml_flash_attn_ext_reduce_partials: merges the per-thread KV chunks of every head.</summary>

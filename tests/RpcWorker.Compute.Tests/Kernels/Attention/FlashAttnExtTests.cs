@@ -6,10 +6,10 @@ namespace RpcWorker.Compute.Tests.Kernels.Attention;
 public unsafe class FlashAttnExtTests
 {
     public sealed record Case(long Hsk, long Hsv, long Nh, long Nr2, long Nr3, long Kv, long Nb, bool Mask, bool Sinks, float MaxBias,
-        float Softcap, GgmlType K, GgmlType V, bool PermuteQ)
+        float Softcap, GgmlType K, GgmlType V, bool PermuteQ, bool Causal = false)
     {
         public override string ToString() =>
-            $"hsk={Hsk} hsv={Hsv} nh={Nh} nr=[{Nr2},{Nr3}] kv={Kv} nb={Nb} mask={Mask} sinks={Sinks} bias={MaxBias} cap={Softcap} {K}/{V} permute={PermuteQ}";
+            $"hsk={Hsk} hsv={Hsv} nh={Nh} nr=[{Nr2},{Nr3}] kv={Kv} nb={Nb} mask={Mask} sinks={Sinks} bias={MaxBias} cap={Softcap} {K}/{V} permute={PermuteQ} causal={Causal}";
     }
 
     private static readonly Case[] s_cases =
@@ -28,6 +28,14 @@ public unsafe class FlashAttnExtTests
         new(96, 96, 1, 2, 1, 70, 2, true, false, 8f, 0f, GgmlType.Q4_1, GgmlType.Q5_1, true),
         new(64, 64, 2, 1, 1, 64, 2, false, true, 0f, 0f, GgmlType.Q5_0, GgmlType.Q8_0, false),
         new(128, 128, 2, 1, 1, 600, 1, true, false, 0f, 0f, GgmlType.Q8_0, GgmlType.Q8_0, false),
+        new(64, 64, 2, 8, 1, 200, 130, true, true, 0f, 0f, GgmlType.F16, GgmlType.F16, false, true),
+        new(64, 64, 2, 4, 1, 77, 64, true, false, 0f, 20f, GgmlType.F32, GgmlType.F32, false),
+        new(80, 32, 3, 1, 2, 129, 67, true, true, 8f, 0f, GgmlType.F16, GgmlType.F16, true, true),
+        new(40, 48, 1, 1, 1, 5, 100, true, false, 0f, 0f, GgmlType.F16, GgmlType.F16, false),
+        new(64, 64, 1, 4, 1, 300, 150, true, true, 0f, 0f, GgmlType.F16, GgmlType.F16, false, true),
+        new(24, 16, 2, 1, 1, 64, 65, false, true, 0f, 30f, GgmlType.F32, GgmlType.F32, false),
+        new(64, 64, 2, 4, 1, 100, 70, true, true, 0f, 0f, GgmlType.BF16, GgmlType.BF16, false, true),
+        new(64, 64, 2, 8, 1, 90, 66, true, false, 0f, 0f, GgmlType.Q8_0, GgmlType.Q8_0, false, true),
     ];
 
     public static TheoryData<int, SimdLevel, int> LevelCases()
@@ -212,6 +220,12 @@ public unsafe class FlashAttnExtTests
             for (long i = 0; i < n; i++)
             {
                 float m = rng.Next(5) == 0 ? float.NegativeInfinity : (float)(rng.NextDouble() * 2 - 1);
+                if (c.Causal)
+                {
+                    long row = i / c.Kv % (c.Nb + 1);
+                    bool hidden = i % c.Kv > row + c.Kv - c.Nb || row % 9 == 4;
+                    m = hidden ? float.NegativeInfinity : (float)(rng.NextDouble() * 2 - 1);
+                }
                 ((ushort*)mask.Data)[i] = BitConverter.HalfToUInt16Bits((Half)m);
             }
         }
