@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -73,6 +74,18 @@ internal sealed unsafe class Q4_0Format(SimdLevel simd) : RowFormat
         };
     }
 
+    public override void DotTile(long n, byte* a, long lda, long rows, byte** b, int cols, float** d, long rowOffset)
+    {
+        if (Simd >= SimdLevel.Avx2)
+        {
+            Q8_0DotTile.Run<TileWeights>(n, a, lda, rows, b, cols, d, rowOffset);
+        }
+        else
+        {
+            base.DotTile(n, a, lda, rows, b, cols, d, rowOffset);
+        }
+    }
+
     internal static float DotScalar(long nb, byte* x, byte* y)
     {
         float sum = 0;
@@ -137,5 +150,24 @@ internal sealed unsafe class Q4_0Format(SimdLevel simd) : RowFormat
         }
         float sum = Vector512.Sum(acc);
         return i < nb ? sum + DotAvx2(nb - i, x, y) : sum;
+    }
+
+    /// <summary>
+    /// Q4_0 in the tiles: the unsigned nibbles go straight into <c>vpmaddubsw</c> and the −8 offset is subtracted as
+    /// 8·(pair sums of y), computed once per activation block: Σ(q−8)·y = Σq·y − 8·Σy (no sign trick per row).
+    /// </summary>
+    private struct TileWeights : Q8_0DotTile.IWeights
+    {
+        public static int BlockBytes => Q4_0Format.BlockBytes;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Row(byte* block) => SimdOps.Nibbles(block + 2);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Column(Vector256<sbyte> y) => Avx2.MultiplyAddAdjacent(Vector256.Create((byte)8), y).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<short> Products(Vector256<byte> row, Vector256<sbyte> y, Vector256<byte> column) =>
+            Avx2.Subtract(Avx2.MultiplyAddAdjacent(row, y), column.AsInt16());
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -75,6 +76,18 @@ internal sealed unsafe class Q8_0Format(SimdLevel simd) : RowFormat
         };
     }
 
+    public override void DotTile(long n, byte* a, long lda, long rows, byte** b, int cols, float** d, long rowOffset)
+    {
+        if (Simd >= SimdLevel.Avx2)
+        {
+            Q8_0DotTile.Run<TileWeights>(n, a, lda, rows, b, cols, d, rowOffset);
+        }
+        else
+        {
+            base.DotTile(n, a, lda, rows, b, cols, d, rowOffset);
+        }
+    }
+
     internal static float DotScalar(long nb, byte* x, byte* y)
     {
         float sum = 0;
@@ -132,5 +145,24 @@ internal sealed unsafe class Q8_0Format(SimdLevel simd) : RowFormat
         }
         float sum = Vector512.Sum(acc);
         return i < nb ? sum + DotAvx2(nb - i, x, y) : sum;
+    }
+
+    /// <summary>
+    /// Q8_0 in the tiles: the sign trick with the activation side made unsigned once per block (|y|, shared by all rows)
+    /// and each row's signs moved onto it: Σx·y = Σ|y|·(x·sign y).
+    /// </summary>
+    private struct TileWeights : Q8_0DotTile.IWeights
+    {
+        public static int BlockBytes => Q8_0Format.BlockBytes;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Row(byte* block) => Avx.LoadVector256(block + 2);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Column(Vector256<sbyte> y) => Avx2.Abs(y);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<short> Products(Vector256<byte> row, Vector256<sbyte> y, Vector256<byte> column) =>
+            Avx2.MultiplyAddAdjacent(column, Avx2.Sign(row.AsSByte(), y));
     }
 }
