@@ -74,11 +74,18 @@ internal static unsafe class DotTiles
     {
         long n = TOps.Count;
         long kv = k - (k % n);
+        long kv2 = k - (k % (2 * n));
         for (long r = 0; r < rows; r++)
         {
             byte* src = a + (r * lda);
             float* o = dst + (r * ldd);
             long i = 0;
+            for (; i < kv2; i += 2 * n)
+            {
+                TW.LoadPair<TOps, TVec>(src, i, out TVec lo, out TVec hi);
+                TOps.Store(lo, o + i);
+                TOps.Store(hi, o + i + n);
+            }
             for (; i < kv; i += n)
             {
                 TOps.Store(TW.Load<TOps, TVec>(src, i), o + i);
@@ -279,7 +286,6 @@ internal static unsafe class DotTiles
         byte* a2 = a1 + lda;
         byte* a3 = a2 + lda;
         TVec c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero;
-        TVec e0 = TOps.Zero, e1 = TOps.Zero, e2 = TOps.Zero, e3 = TOps.Zero;
         long n = TOps.Count;
         long kv = k - (k % n);
         long kv2 = k - (k % (2 * n));
@@ -288,14 +294,14 @@ internal static unsafe class DotTiles
         {
             TVec x = TOps.Load(b + i);
             TVec y = TOps.Load(b + i + n);
-            c0 = TOps.MulAdd(TW.Load<TOps, TVec>(a0, i), x, c0);
-            c1 = TOps.MulAdd(TW.Load<TOps, TVec>(a1, i), x, c1);
-            c2 = TOps.MulAdd(TW.Load<TOps, TVec>(a2, i), x, c2);
-            c3 = TOps.MulAdd(TW.Load<TOps, TVec>(a3, i), x, c3);
-            e0 = TOps.MulAdd(TW.Load<TOps, TVec>(a0, i + n), y, e0);
-            e1 = TOps.MulAdd(TW.Load<TOps, TVec>(a1, i + n), y, e1);
-            e2 = TOps.MulAdd(TW.Load<TOps, TVec>(a2, i + n), y, e2);
-            e3 = TOps.MulAdd(TW.Load<TOps, TVec>(a3, i + n), y, e3);
+            TW.LoadPair<TOps, TVec>(a0, i, out TVec w, out TVec v);
+            c0 = TOps.MulAdd(v, y, TOps.MulAdd(w, x, c0));
+            TW.LoadPair<TOps, TVec>(a1, i, out w, out v);
+            c1 = TOps.MulAdd(v, y, TOps.MulAdd(w, x, c1));
+            TW.LoadPair<TOps, TVec>(a2, i, out w, out v);
+            c2 = TOps.MulAdd(v, y, TOps.MulAdd(w, x, c2));
+            TW.LoadPair<TOps, TVec>(a3, i, out w, out v);
+            c3 = TOps.MulAdd(v, y, TOps.MulAdd(w, x, c3));
         }
         for (; i < kv; i += n)
         {
@@ -305,10 +311,10 @@ internal static unsafe class DotTiles
             c2 = TOps.MulAdd(TW.Load<TOps, TVec>(a2, i), x, c2);
             c3 = TOps.MulAdd(TW.Load<TOps, TVec>(a3, i), x, c3);
         }
-        float s0 = TOps.Sum(c0) + TOps.Sum(e0);
-        float s1 = TOps.Sum(c1) + TOps.Sum(e1);
-        float s2 = TOps.Sum(c2) + TOps.Sum(e2);
-        float s3 = TOps.Sum(c3) + TOps.Sum(e3);
+        float s0 = TOps.Sum(c0);
+        float s1 = TOps.Sum(c1);
+        float s2 = TOps.Sum(c2);
+        float s3 = TOps.Sum(c3);
         for (; i < k; i++)
         {
             float x = b[i];
@@ -373,8 +379,9 @@ internal static unsafe class DotTiles
         long i = 0;
         for (; i < kv2; i += 2 * n)
         {
-            c0 = TOps.MulAdd(TW.Load<TOps, TVec>(a, i), TOps.Load(b + i), c0);
-            c1 = TOps.MulAdd(TW.Load<TOps, TVec>(a, i + n), TOps.Load(b + i + n), c1);
+            TW.LoadPair<TOps, TVec>(a, i, out TVec w, out TVec v);
+            c0 = TOps.MulAdd(w, TOps.Load(b + i), c0);
+            c1 = TOps.MulAdd(v, TOps.Load(b + i + n), c1);
         }
         for (; i < kv; i += n)
         {

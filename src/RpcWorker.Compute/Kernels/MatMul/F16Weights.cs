@@ -14,5 +14,11 @@ internal readonly unsafe struct F16Weights : IWeightFormat
         where TVec : unmanaged => TOps.LoadHalf((ushort*)row + i);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LoadPair<TOps, TVec>(byte* row, long i, out TVec lo, out TVec hi)
+        where TOps : ISimdOps<TVec>
+        where TVec : unmanaged
+        => TOps.LoadHalfPair((ushort*)row + i, out lo, out hi);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float LoadScalar(byte* row, long i) => Fp16.ToSingle(((ushort*)row)[i]);
 }

@@ -11,6 +11,11 @@ internal unsafe interface IWeightFormat
         where TOps : ISimdOps<TVec>
         where TVec : unmanaged;
 
+    /// <summary>Elements [<paramref name="i"/>, <paramref name="i"/> + 2·Count) of <paramref name="row"/> as two float vectors.</summary>
+    static abstract void LoadPair<TOps, TVec>(byte* row, long i, out TVec lo, out TVec hi)
+        where TOps : ISimdOps<TVec>
+        where TVec : unmanaged;
+
     /// <summary>Element <paramref name="i"/> of <paramref name="row"/>.</summary>
     static abstract float LoadScalar(byte* row, long i);
 }

@@ -148,26 +148,39 @@ internal readonly unsafe struct MatMulOperands
         }
     }
 
-    private void ConvertRange(GgmlType srcType, byte* row, byte* dst, long e0, long n)
+    /// <summary>
+    /// Converts elements [<paramref name="e0"/>, <paramref name="e0"/> + <paramref name="n"/>) of the src1 row
+    /// <paramref name="row"/> (of type <paramref name="srcType"/>) to rounded floats at <paramref name="dst"/>[0..n) (F16/BF16 kinds).
+    /// </summary>
+    public void ConvertFloats(GgmlType srcType, byte* row, long e0, long n, float* dst)
     {
         switch (Kind)
         {
             case WeightKind.F16 when srcType == GgmlType.F32:
-                ActivationRounding.RoundToHalf((float*)row + e0, (float*)dst + e0, n);
+                ActivationRounding.RoundToHalf((float*)row + e0, dst, n);
                 break;
             case WeightKind.F16:
-                Fp16.ToSingle((ushort*)row + e0, (float*)dst + e0, n);
+                Fp16.ToSingle((ushort*)row + e0, dst, n);
                 break;
             case WeightKind.Bf16 when srcType == GgmlType.F32:
-                ActivationRounding.RoundToBf16((float*)row + e0, (float*)dst + e0, n);
-                break;
-            case WeightKind.Bf16:
-                Bf16.ToSingle((ushort*)row + e0, (float*)dst + e0, n);
+                ActivationRounding.RoundToBf16((float*)row + e0, dst, n);
                 break;
             default:
-                long bs = TypeTraits.BlockSize(ActivationType);
-                Activations!.FromFloat((float*)row + e0, dst + (e0 / bs * TypeTraits.TypeSize(ActivationType)), n);
+                Bf16.ToSingle((ushort*)row + e0, dst, n);
                 break;
+        }
+    }
+
+    private void ConvertRange(GgmlType srcType, byte* row, byte* dst, long e0, long n)
+    {
+        if (Kind is WeightKind.F16 or WeightKind.Bf16)
+        {
+            ConvertFloats(srcType, row, e0, n, (float*)dst + e0);
+        }
+        else
+        {
+            long bs = TypeTraits.BlockSize(ActivationType);
+            Activations!.FromFloat((float*)row + e0, dst + (e0 / bs * TypeTraits.TypeSize(ActivationType)), n);
         }
     }
 

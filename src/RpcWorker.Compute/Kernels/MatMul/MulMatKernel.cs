@@ -57,8 +57,15 @@ internal sealed unsafe class MulMatKernel : IOpKernel
 
     public long GetWorkSize(Tensor node, int threads)
     {
-        MatMulOperands.TryCreate(node.Src[0]!, node.Src[1]!, out MatMulOperands op);
-        return Align(op.PanelBytes(node.Src[1]!.NRows)) + checked(threads * Align(op.PackBytesPerThread));
+        Tensor src1 = node.Src[1]!;
+        MatMulOperands.TryCreate(node.Src[0]!, src1, out MatMulOperands op);
+        int width = GroupedMatMul.GroupWidth(VectorFloats(_simd));
+        if (GroupedMatMul.Applies(op.Kind, src1.Ne[1], width))
+        {
+            long panel = GroupedMatMul.PanelBytes(op.K, src1.Ne[1], src1.Ne[2] * src1.Ne[3], width);
+            return Align(panel) + checked(threads * Align(GroupedMatMul.ScratchBytes(op.K, width)));
+        }
+        return Align(op.PanelBytes(src1.NRows)) + checked(threads * Align(op.PackBytesPerThread));
     }
 
     public void Compute(in ComputeParams p, Tensor node)
@@ -87,6 +94,14 @@ internal sealed unsafe class MulMatKernel : IOpKernel
 
     internal static long Align(long bytes) => checked((bytes + 63) & ~63L);
 
+    private static int VectorFloats(SimdLevel simd) => simd switch
+    {
+        SimdLevel.Avx512 => Vector512<float>.Count,
+        SimdLevel.Avx2 => Vector256<float>.Count,
+        SimdLevel.Vector128 => Vector128<float>.Count,
+        _ => 1,
+    };
+
     [SkipLocalsInit]
     private static void Run<TOps, TVec>(in ComputeParams p, Tensor node)
         where TOps : ISimdOps<TVec>
@@ -95,6 +110,20 @@ internal sealed unsafe class MulMatKernel : IOpKernel
         Tensor src0 = node.Src[0]!;
         Tensor src1 = node.Src[1]!;
         MatMulOperands.TryCreate(src0, src1, out MatMulOperands op);
+        int width = GroupedMatMul.GroupWidth(TOps.Count);
+        if (GroupedMatMul.Applies(op.Kind, src1.Ne[1], width))
+        {
+            long stride = Align(GroupedMatMul.ScratchBytes(op.K, width));
+            if (op.Kind == WeightKind.F16)
+            {
+                GroupedMatMul.Run<TOps, TVec, F16Weights>(p, node, op, stride);
+            }
+            else
+            {
+                GroupedMatMul.Run<TOps, TVec, Bf16Weights>(p, node, op, stride);
+            }
+            return;
+        }
         byte* panel = p.WData;
         if (op.Convert)
         {

@@ -18,14 +18,34 @@ internal readonly unsafe struct Vector512Ops : ISimdOps<Vector512<float>>
     public static void Store(Vector512<float> value, float* p) => value.Store(p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Broadcast(float* p) => Vector512.Create(*p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> LoadHalf(ushort* p) => HalfBits.ToSingle(Widen(Vector256.Load(p)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> LoadBf16(ushort* p) => Vector512.ShiftLeft(Widen(Vector256.Load(p)), 16).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LoadHalfPair(ushort* p, out Vector512<float> lo, out Vector512<float> hi)
+    {
+        lo = LoadHalf(p);
+        hi = LoadHalf(p + Vector512<float>.Count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LoadBf16Pair(ushort* p, out Vector512<float> lo, out Vector512<float> hi)
+    {
+        lo = LoadBf16(p);
+        hi = LoadBf16(p + Vector512<float>.Count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MulAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
         Vector512.MultiplyAddEstimate(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> value) => Vector512.Sum(value);
