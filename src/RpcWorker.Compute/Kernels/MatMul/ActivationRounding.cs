@@ -1,7 +1,7 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using RpcWorker.Compute.Formats;
+using RpcWorker.Compute.Kernels.Attention;
 
 namespace RpcWorker.Compute.Kernels.MatMul;
 
@@ -13,16 +13,14 @@ internal static unsafe class ActivationRounding
 {
     private const int Chunk = 256;
 
-    /// <summary>fp32 → fp16 (round to nearest even) → fp32.</summary>
-    [SkipLocalsInit]
+    /// <summary>fp32 → fp16 (round to nearest even) → fp32, with the bit-level rounding of <see cref="RowDot.RoundToHalf(float*, int, SimdLevel)"/>.</summary>
     public static void RoundToHalf(float* src, float* dst, long n)
     {
-        Half* tmp = stackalloc Half[Chunk];
         while (n > 0)
         {
             int len = (int)Math.Min(n, Chunk);
-            TensorPrimitives.ConvertToHalf(new ReadOnlySpan<float>(src, len), new Span<Half>(tmp, len));
-            TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(tmp, len), new Span<float>(dst, len));
+            Buffer.MemoryCopy(src, dst, len * sizeof(float), len * sizeof(float));
+            RowDot.RoundToHalf(dst, len, SimdSupport.Active);
             src += len;
             dst += len;
             n -= len;

@@ -21,7 +21,8 @@ internal static unsafe class GroupedMatMul
     private const int KBlock = 256;
     private const int MaxItemColumns = 128;
     private const int MaxItemRows = 60;
-    private const int ConvertChunk = 256;
+    private const int ConvertChunk = 128;
+    private const int MaxGroupWidth = 32;
 
     /// <summary>Columns per panel group for vectors of <paramref name="count"/> floats.</summary>
     public static int GroupWidth(int count) => 2 * count;
@@ -36,7 +37,7 @@ internal static unsafe class GroupedMatMul
 
     /// <summary>Bytes one thread needs for its widened rows and partial sums.</summary>
     public static long ScratchBytes(long k, int width) =>
-        checked((ItemRows(k) * MatMulTiling.PaddedK(k) * sizeof(float)) + (ItemRows(k) * ItemGroups(width) * width * sizeof(float)));
+        checked((ItemRows(k) * PackStride(k) * sizeof(float)) + (ItemRows(k) * ItemGroups(width) * width * sizeof(float)));
 
     [SkipLocalsInit]
     public static void Run<TOps, TVec, TW>(in ComputeParams p, Tensor node, in MatMulOperands op, long scratchStride)
@@ -62,7 +63,7 @@ internal static unsafe class GroupedMatMul
         }
         p.Barrier();
 
-        long ld = MatMulTiling.PaddedK(k);
+        long ld = PackStride(k);
         float* pack = (float*)(p.WData + panelBytes + (p.Ith * scratchStride));
         float* sums = pack + (ItemRows(k) * ld);
         long r2 = ne12 / src0.Ne[2];
@@ -134,7 +135,8 @@ internal static unsafe class GroupedMatMul
 
     /// <summary>
     /// Converts this thread's share of K (for every src1 row) into the K-major panel: column i1 of plane q goes to group
-    /// q·groups + i1 / W at lane i1 % W; the lanes past the last column are zeroed.
+    /// q·groups + i1 / W at lane i1 % W; the lanes past the last column are zeroed. A group's columns are converted a
+    /// chunk of K at a time into a small buffer and then written out k by k, so the panel is filled sequentially.
     /// </summary>
     [SkipLocalsInit]
     private static void ConvertShare(in ComputeParams p, in MatMulOperands op, Tensor src1, float* panel, int w)
@@ -147,34 +149,39 @@ internal static unsafe class GroupedMatMul
         }
         long ne11 = src1.Ne[1];
         long groups = Groups(ne11, w);
-        float* tmp = stackalloc float[ConvertChunk];
+        int chunk = MaxGroupWidth * ConvertChunk / w;
+        float* tmp = stackalloc float[MaxGroupWidth * ConvertChunk];
         long plane = 0;
         for (long i3 = 0; i3 < src1.Ne[3]; i3++)
         {
             for (long i2 = 0; i2 < src1.Ne[2]; i2++, plane++)
             {
-                float* planeBase = panel + (plane * groups * w * k);
-                for (long i1 = 0; i1 < groups * w; i1++)
+                for (long g = 0; g < groups; g++)
                 {
-                    float* lane = planeBase + ((i1 / w) * w * k) + (i1 % w);
-                    byte* row = i1 < ne11 ? src1.RowPtr(i1, i2, i3) : null;
-                    for (long s = e0; s < e1; s += ConvertChunk)
+                    float* group = panel + (((plane * groups) + g) * w * k);
+                    for (long s = e0; s < e1; s += chunk)
                     {
-                        long n = Math.Min(ConvertChunk, e1 - s);
-                        if (row is null)
+                        int n = (int)Math.Min(chunk, e1 - s);
+                        for (int c = 0; c < w; c++)
                         {
-                            for (long e = 0; e < n; e++)
+                            long i1 = (g * w) + c;
+                            if (i1 < ne11)
                             {
-                                lane[(s + e) * w] = 0f;
+                                op.ConvertFloats(src1.Type, src1.RowPtr(i1, i2, i3), s, n, tmp + (c * chunk));
+                            }
+                            else
+                            {
+                                new Span<float>(tmp + (c * chunk), n).Clear();
                             }
                         }
-                        else
+                        float* o = group + (s * w);
+                        for (int e = 0; e < n; e++)
                         {
-                            op.ConvertFloats(src1.Type, row, s, n, tmp);
-                            for (long e = 0; e < n; e++)
+                            for (int c = 0; c < w; c++)
                             {
-                                lane[(s + e) * w] = tmp[e];
+                                o[c] = tmp[(c * chunk) + e];
                             }
+                            o += w;
                         }
                     }
                 }
@@ -247,8 +254,11 @@ internal static unsafe class GroupedMatMul
         TOps.Store(accumulate ? TOps.Add(TOps.Load(c), value) : value, c);
     }
 
+    /// <summary>Floats between widened rows: K padded to 16, plus 16 so that the rows of a tile fall in different L1 sets.</summary>
+    private static long PackStride(long k) => MatMulTiling.PaddedK(k) + 16;
+
     private static long ItemRows(long k) =>
-        Math.Clamp(65536 / Math.Max(MatMulTiling.PaddedK(k), 1) / TileRows * TileRows, TileRows, MaxItemRows);
+        Math.Clamp(65536 / PackStride(k) / TileRows * TileRows, TileRows, MaxItemRows);
 
     private static long ItemGroups(int width) => Math.Max(1, MaxItemColumns / width);
 

@@ -75,6 +75,24 @@ public class MulMatKernelTests
         Check((SimdLevel)simd, weights, GgmlType.F32, 4100, 5, 6, [1, 1], [1, 1], Layout.Contiguous, 2, rng);
     }
 
+    /// <summary>
+    /// Enough columns for the K-major panel path of F16/BF16 at every tier: rows not a multiple of the 6-row tile,
+    /// columns not a multiple of the group width, K not a multiple of the vector width and longer than one K slice
+    /// (256), padded and permuted operands, broadcast planes and 1-3 threads.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SimdAndWeights))]
+    public void Compute_ManyColumns_MatchScalarReference(int simd, GgmlType weights)
+    {
+        var rng = new Random(77 + simd);
+        Check((SimdLevel)simd, weights, GgmlType.F32, 601, 37, 35, [1, 1], [1, 1], Layout.Contiguous, 2, rng);
+        Check((SimdLevel)simd, weights, GgmlType.F32, 19, 13, 66, [1, 1], [1, 1], Layout.Contiguous, 3, rng);
+        Check((SimdLevel)simd, weights, GgmlType.F32, 257, 6, 32, [1, 1], [1, 1], Layout.Contiguous, 1, rng);
+        Check((SimdLevel)simd, weights, GgmlType.F32, 40, 11, 33, [2, 1], [1, 2], Layout.PaddedRows, 2, rng);
+        Check((SimdLevel)simd, weights, GgmlType.F32, 33, 7, 34, [1, 2], [2, 1], Layout.PermutedBoth, 3, rng);
+        Check((SimdLevel)simd, weights, weights, 70, 20, 40, [1, 1], [2, 1], Layout.PermutedSrc1, 2, rng);
+    }
+
     [Theory]
     [InlineData(GgmlType.F16)]
     [InlineData(GgmlType.BF16)]
