@@ -69,9 +69,23 @@ internal static unsafe class AttentionTile
     }
 
     /// <summary>True when slope·mask is −∞ for all <paramref name="n"/> entries of the row.</summary>
-    public static bool IsMasked(ushort* m, int n, float slope)
+    public static bool IsMasked(ushort* m, int n, float slope, SimdLevel level)
     {
-        for (int j = 0; j < n; j++)
+        int j = 0;
+        if (level >= SimdLevel.Avx2)
+        {
+            Vector256<float> vs = Vector256.Create(slope);
+            Vector256<float> minusInf = Vector256.Create(float.NegativeInfinity);
+            for (; j + 8 <= n; j += 8)
+            {
+                Vector256<float> mv = VecMath.HalfToSingle(Vector256.WidenLower(Vector128.Load(m + j).ToVector256Unsafe()));
+                if (!Vector256.EqualsAll(mv * vs, minusInf))
+                {
+                    return false;
+                }
+            }
+        }
+        for (; j < n; j++)
         {
             if (slope * Fp16.ToSingle(m[j]) != float.NegativeInfinity)
             {

@@ -199,11 +199,16 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
         }
     }
 
-    /// <summary>Every (batch, head, query tile) item, taken from the team's shared counter.</summary>
+    /// <summary>
+    /// Every (batch, query tile, head) item, taken from the team's shared counter: heads vary fastest so consecutive
+    /// items share the tile's mask rows and their KV head, and the last tiles (the most unmasked KV blocks under a
+    /// causal mask) go first.
+    /// </summary>
     private static void ComputeTiles(in ComputeParams p, in Job job, Tensor q, float* scratch)
     {
         long tiles = (q.Ne[1] + QTile - 1) / QTile;
-        long total = tiles * q.Ne[2] * q.Ne[3];
+        long heads = q.Ne[2];
+        long total = tiles * heads * q.Ne[3];
         if (p.Ith == 0)
         {
             p.SharedCounter = p.Nth;
@@ -211,10 +216,11 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
         p.Barrier();
         for (long item = p.Ith; item < total; item = Interlocked.Increment(ref p.SharedCounter) - 1)
         {
-            long plane = item / tiles;
-            long iq1 = (item - (plane * tiles)) * QTile;
-            long iq3 = plane / q.Ne[2];
-            long iq2 = plane - (iq3 * q.Ne[2]);
+            long iq3 = item / (tiles * heads);
+            long rest = item - (iq3 * tiles * heads);
+            long tile = tiles - 1 - (rest / heads);
+            long iq2 = rest - ((tiles - 1 - tile) * heads);
+            long iq1 = tile * QTile;
             job.Tile(iq1, iq2, iq3, (int)Math.Min(QTile, q.Ne[1] - iq1), scratch);
         }
     }
@@ -408,7 +414,7 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
             for (long ic = 0; ic < nek1; ic += KvTile)
             {
                 int n = (int)Math.Min(KvTile, nek1 - ic);
-                if (mask0 is not null && BlockMasked(mask0 + (ic * sizeof(ushort)), nbm1, rows, n, slope))
+                if (mask0 is not null && BlockMasked(mask0 + (ic * sizeof(ushort)), nbm1, rows, n, slope, _level))
                 {
                     continue;
                 }
@@ -476,11 +482,11 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
             }
         }
 
-        private static bool BlockMasked(byte* mask, long nbm1, int rows, int n, float slope)
+        private static bool BlockMasked(byte* mask, long nbm1, int rows, int n, float slope, SimdLevel level)
         {
             for (int r = 0; r < rows; r++)
             {
-                if (!AttentionTile.IsMasked((ushort*)(mask + (r * nbm1)), n, slope))
+                if (!AttentionTile.IsMasked((ushort*)(mask + (r * nbm1)), n, slope, level))
                 {
                     return false;
                 }

@@ -139,8 +139,14 @@ public unsafe class AttentionTileTests
         fixed (ushort* pm = m, ph = hidden)
         {
             AttentionTile.AddMask(ps, pm, N, 0.5f, level);
-            Assert.False(AttentionTile.IsMasked(pm, N, 0.5f));
-            Assert.True(AttentionTile.IsMasked(ph, N, 0.5f));
+            Assert.False(AttentionTile.IsMasked(pm, N, 0.5f, level));
+            Assert.True(AttentionTile.IsMasked(ph, N, 0.5f, level));
+            foreach (int visible in new[] { 0, 9, N - 1 })
+            {
+                ph[visible] = Fp16.FromSingle(-60000f);
+                Assert.False(AttentionTile.IsMasked(ph, N, 0.5f, level));
+                ph[visible] = Fp16.FromSingle(float.NegativeInfinity);
+            }
         }
         for (int i = 0; i < N; i++)
         {
