@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using RpcWorker.Compute.Formats;
 
 namespace RpcWorker.Compute.Kernels.Attention;
@@ -21,11 +22,33 @@ internal static unsafe class AttentionTile
 
     /// <summary>
     /// kt[d·ldk + t] = K row t at dimension d for t &lt; <paramref name="n"/> (rows <paramref name="nbk1"/> bytes apart,
-    /// F16 or F32), and 0 for t in [n, <paramref name="cols"/>).
+    /// F16 or F32), and 0 for t in [n, <paramref name="cols"/>). F16 rows go 8 keys × 8 dimensions at a time through an
+    /// in-register transpose before the exact vector widening.
     /// </summary>
-    public static void LoadKeys(byte* k, long nbk1, bool f16, int n, int dk, float* kt, int ldk, int cols)
+    public static void LoadKeys(byte* k, long nbk1, bool f16, int n, int dk, float* kt, int ldk, int cols, SimdLevel level)
     {
-        for (int t = 0; t < n; t++)
+        int t0 = 0;
+        if (f16 && level >= SimdLevel.Avx2 && Sse2.IsSupported)
+        {
+            int dk8 = dk & ~7;
+            for (; t0 + 8 <= n; t0 += 8)
+            {
+                byte* rows = k + (t0 * nbk1);
+                for (int d = 0; d < dk8; d += 8)
+                {
+                    TransposeHalf8x8(rows, nbk1, d, kt + ((long)d * ldk) + t0, ldk);
+                }
+                for (int t = t0; t < t0 + 8; t++)
+                {
+                    ushort* row = (ushort*)(k + (t * nbk1));
+                    for (int d = dk8; d < dk; d++)
+                    {
+                        kt[((long)d * ldk) + t] = Fp16.ToSingle(row[d]);
+                    }
+                }
+            }
+        }
+        for (int t = t0; t < n; t++)
         {
             float* col = kt + t;
             if (f16)
@@ -50,6 +73,40 @@ internal static unsafe class AttentionTile
             new Span<float>(kt + (d * ldk) + n, cols - n).Clear();
         }
     }
+
+    /// <summary>Dimensions [d, d + 8) of 8 F16 rows, transposed and widened: dst[i·ld + j] = row j at d + i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeHalf8x8(byte* rows, long nb, int d, float* dst, int ld)
+    {
+        Vector128<ushort> r0 = Vector128.Load((ushort*)rows + d);
+        Vector128<ushort> r1 = Vector128.Load((ushort*)(rows + nb) + d);
+        Vector128<ushort> r2 = Vector128.Load((ushort*)(rows + (2 * nb)) + d);
+        Vector128<ushort> r3 = Vector128.Load((ushort*)(rows + (3 * nb)) + d);
+        Vector128<ushort> r4 = Vector128.Load((ushort*)(rows + (4 * nb)) + d);
+        Vector128<ushort> r5 = Vector128.Load((ushort*)(rows + (5 * nb)) + d);
+        Vector128<ushort> r6 = Vector128.Load((ushort*)(rows + (6 * nb)) + d);
+        Vector128<ushort> r7 = Vector128.Load((ushort*)(rows + (7 * nb)) + d);
+        Vector128<uint> a0 = Sse2.UnpackLow(r0, r1).AsUInt32(), a1 = Sse2.UnpackHigh(r0, r1).AsUInt32();
+        Vector128<uint> a2 = Sse2.UnpackLow(r2, r3).AsUInt32(), a3 = Sse2.UnpackHigh(r2, r3).AsUInt32();
+        Vector128<uint> a4 = Sse2.UnpackLow(r4, r5).AsUInt32(), a5 = Sse2.UnpackHigh(r4, r5).AsUInt32();
+        Vector128<uint> a6 = Sse2.UnpackLow(r6, r7).AsUInt32(), a7 = Sse2.UnpackHigh(r6, r7).AsUInt32();
+        Vector128<ulong> b0 = Sse2.UnpackLow(a0, a2).AsUInt64(), b1 = Sse2.UnpackHigh(a0, a2).AsUInt64();
+        Vector128<ulong> b2 = Sse2.UnpackLow(a1, a3).AsUInt64(), b3 = Sse2.UnpackHigh(a1, a3).AsUInt64();
+        Vector128<ulong> b4 = Sse2.UnpackLow(a4, a6).AsUInt64(), b5 = Sse2.UnpackHigh(a4, a6).AsUInt64();
+        Vector128<ulong> b6 = Sse2.UnpackLow(a5, a7).AsUInt64(), b7 = Sse2.UnpackHigh(a5, a7).AsUInt64();
+        StoreHalf8(Sse2.UnpackLow(b0, b4), dst);
+        StoreHalf8(Sse2.UnpackHigh(b0, b4), dst + ld);
+        StoreHalf8(Sse2.UnpackLow(b1, b5), dst + (2 * ld));
+        StoreHalf8(Sse2.UnpackHigh(b1, b5), dst + (3 * ld));
+        StoreHalf8(Sse2.UnpackLow(b2, b6), dst + (4 * ld));
+        StoreHalf8(Sse2.UnpackHigh(b2, b6), dst + (5 * ld));
+        StoreHalf8(Sse2.UnpackLow(b3, b7), dst + (6 * ld));
+        StoreHalf8(Sse2.UnpackHigh(b3, b7), dst + (7 * ld));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreHalf8(Vector128<ulong> h, float* dst) =>
+        VecMath.HalfToSingle(Vector256.WidenLower(h.AsUInt16().ToVector256Unsafe())).Store(dst);
 
     /// <summary>v32[t·dv ..] = V row t as F32 for t &lt; <paramref name="n"/>.</summary>
     public static void LoadValues(byte* v, long nbv1, bool f16, int n, int dv, float* v32)

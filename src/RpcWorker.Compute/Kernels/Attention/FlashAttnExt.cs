@@ -419,7 +419,7 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
                     continue;
                 }
                 int cols = (n + AttentionTile.ColBlock - 1) / AttentionTile.ColBlock * AttentionTile.ColBlock;
-                AttentionTile.LoadKeys(k0 + (ic * nbk1), nbk1, f16, n, dk, kt, KvTile, cols);
+                AttentionTile.LoadKeys(k0 + (ic * nbk1), nbk1, f16, n, dk, kt, KvTile, cols, _level);
                 AttentionTile.Scores(qt, dk, rows4, kt, KvTile, cols, _scale, s, _level);
                 for (int r = 0; r < rows; r++)
                 {

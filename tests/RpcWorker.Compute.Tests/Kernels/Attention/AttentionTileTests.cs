@@ -86,14 +86,16 @@ public unsafe class AttentionTileTests
         }
     }
 
-    [Fact]
-    public void LoadKeys_TransposesF16AndF32RowsAndZeroesPaddedColumns()
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void LoadKeys_TransposesF16AndF32RowsAndZeroesPaddedColumns(SimdLevel level)
     {
-        const int N = 5, Dk = 6, Ld = 16, Cols = 16;
-        const long RowBytesF32 = 8 * sizeof(float);
+        const int N = 21, Dk = 19, Stride = 24, Ld = 40, Cols = 32;
         var rng = new Random(5);
-        float[] rows = RandomFloats(rng, N * 8);
-        var halves = new ushort[N * 8];
+        float[] rows = RandomFloats(rng, N * Stride);
+        rows[3] = float.NegativeInfinity;
+        rows[Stride + 2] = 6e-8f;
+        var halves = new ushort[N * Stride];
         for (int i = 0; i < halves.Length; i++)
         {
             halves[i] = Fp16.FromSingle(rows[i]);
@@ -105,15 +107,15 @@ public unsafe class AttentionTileTests
         fixed (float* src = rows, kt32 = fromF32, kt16 = fromF16)
         fixed (ushort* h = halves)
         {
-            AttentionTile.LoadKeys((byte*)src, RowBytesF32, false, N, Dk, kt32, Ld, Cols);
-            AttentionTile.LoadKeys((byte*)h, 8 * sizeof(ushort), true, N, Dk, kt16, Ld, Cols);
+            AttentionTile.LoadKeys((byte*)src, Stride * sizeof(float), false, N, Dk, kt32, Ld, Cols, level);
+            AttentionTile.LoadKeys((byte*)h, Stride * sizeof(ushort), true, N, Dk, kt16, Ld, Cols, level);
         }
         for (int d = 0; d < Dk; d++)
         {
             for (int t = 0; t < Cols; t++)
             {
-                float want32 = t < N ? rows[(t * 8) + d] : 0f;
-                float want16 = t < N ? Fp16.ToSingle(halves[(t * 8) + d]) : 0f;
+                float want32 = t < N ? rows[(t * Stride) + d] : 0f;
+                float want16 = t < N ? Fp16.ToSingle(halves[(t * Stride) + d]) : 0f;
                 Assert.Equal(want32, fromF32[(d * Ld) + t]);
                 Assert.Equal(want16, fromF16[(d * Ld) + t]);
             }
