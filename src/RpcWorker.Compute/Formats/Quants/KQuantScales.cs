@@ -51,9 +51,9 @@ internal static unsafe class KQuantScales
         }
     }
 
-    /// <summary>The 8 scales and 8 mins, each repeated for the two 16-groups of its 32-group.</summary>
+    /// <summary>The 8 six-bit scales and the 8 six-bit mins, one byte each (group j in byte j).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Unpack16(byte* s, out Vector128<sbyte> scales16, out Vector128<sbyte> mins16)
+    public static void Unpack8(byte* s, out ulong scales, out ulong mins)
     {
         const uint kmask1 = 0x3f3f3f3f;
         const uint kmask2 = 0x0f0f0f0f;
@@ -65,8 +65,17 @@ internal static unsafe class KQuantScales
         uint sc1 = (u2 & kmask2) | (((u0 >> 6) & kmask3) << 4);
         uint m0 = u1 & kmask1;
         uint m1 = ((u2 >> 4) & kmask2) | (((u1 >> 6) & kmask3) << 4);
+        scales = sc0 | ((ulong)sc1 << 32);
+        mins = m0 | ((ulong)m1 << 32);
+    }
+
+    /// <summary>The 8 scales and 8 mins, each repeated for the two 16-groups of its 32-group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Unpack16(byte* s, out Vector128<sbyte> scales16, out Vector128<sbyte> mins16)
+    {
+        Unpack8(s, out ulong scales, out ulong mins);
         Vector128<byte> dup = Vector128.Create((byte)0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-        scales16 = Vector128.Shuffle(Vector128.Create(sc0 | ((ulong)sc1 << 32), 0UL).AsByte(), dup).AsSByte();
-        mins16 = Vector128.Shuffle(Vector128.Create(m0 | ((ulong)m1 << 32), 0UL).AsByte(), dup).AsSByte();
+        scales16 = Vector128.Shuffle(Vector128.Create(scales, 0UL).AsByte(), dup).AsSByte();
+        mins16 = Vector128.Shuffle(Vector128.Create(mins, 0UL).AsByte(), dup).AsSByte();
     }
 }
