@@ -14,7 +14,10 @@ internal static unsafe class KTileOps
     /// <summary>Q8_K bytes between consecutive super-blocks of an activation row.</summary>
     public const int Q8Stride = Q8_KFormat.BlockBytes;
 
-    // vpshufb controls that broadcast int16 lane g of a 128-bit lane (the same 8 values in both lanes) to all 16 lanes.
+    /// <summary>Columns one row pair of a batch tile runs against per pass (its float accumulators live on the stack).</summary>
+    public const int MaxColumns = 16;
+
+    // vpshufb controls that broadcast int16 lane g of each 128-bit lane within that lane.
     // RVA data: no static-initialization checks in the kernels.
     private static ReadOnlySpan<byte> WordBroadcasts =>
     [
@@ -32,40 +35,61 @@ internal static unsafe class KTileOps
     public static Vector256<byte> LowNibbles => Vector256.Create((byte)0x0F);
 
     /// <summary>
-    /// The 8 six-bit scales of a Q4_K/Q5_K super-block as 8 vectors of 16 equal int16 (<paramref name="dst"/>[g] for
-    /// the 32-group g) and its 8 mins as 16 int16, each repeated for the two 16-groups of its 32-group (the layout of
-    /// Q8_K's bsums).
+    /// The 8 six-bit scales of a Q4_K/Q5_K super-block as int16 in both 128-bit lanes (for <see cref="Word"/>) and its 8
+    /// mins as 16 int16, each repeated for the two 16-groups of its 32-group (the layout of Q8_K's bsums).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> ScalesK4(byte* scales12, out Vector256<short> mins)
+    {
+        KQuantScales.Unpack8(scales12, out ulong scales, out ulong packedMins);
+        Vector128<short> s = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(scales).AsByte());
+        Vector128<short> m = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(packedMins).AsByte());
+        mins = Vector256.Create(Sse2.UnpackLow(m, m), Sse2.UnpackHigh(m, m));
+        return Vector256.Create(s, s).AsByte();
+    }
+
+    /// <summary><see cref="ScalesK4"/> with the scales spread into 8 vectors of 16 equal int16 (<paramref name="dst"/>[g] for the 32-group g).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<short> ScalesMinsK4(byte* scales12, Vector256<short>* dst)
     {
-        KQuantScales.Unpack8(scales12, out ulong scales, out ulong mins);
-        Vector128<short> s = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(scales).AsByte());
-        Vector256<byte> both = Vector256.Create(s, s).AsByte();
-        ref byte controls = ref MemoryMarshal.GetReference(WordBroadcasts);
+        Vector256<byte> both = ScalesK4(scales12, out Vector256<short> mins);
         for (int g = 0; g < 8; g++)
         {
-            dst[g] = Avx2.Shuffle(both, Vector256.LoadUnsafe(ref controls, (nuint)(32 * g))).AsInt16();
+            dst[g] = Word(both, g);
         }
-        Vector128<short> m = Sse41.ConvertToVector128Int16(Vector128.CreateScalar(mins).AsByte());
-        return Vector256.Create(Sse2.UnpackLow(m, m), Sse2.UnpackHigh(m, m));
+        return mins;
     }
 
     /// <summary>
-    /// The 16 signed scales of a Q6_K super-block as 8 pair vectors (<paramref name="dst"/>[p]: group 2p in the low
-    /// 128-bit lane, 2p+1 in the high one) and as 16 int16 for the Σ scale·bsums offset.
+    /// The 16 signed scales of a Q6_K super-block as int16, even groups in the low 128-bit lane and odd groups in the high
+    /// one (<see cref="Word"/> p then gives group 2p to the low lane and 2p+1 to the high lane), and in order as 16 int16
+    /// for the Σ scale·bsums offset.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> ScalesK6(sbyte* scales16, out Vector256<short> inOrder)
+    {
+        Vector128<sbyte> s = Sse2.LoadVector128(scales16);
+        inOrder = Avx2.ConvertToVector256Int16(s);
+        Vector128<sbyte> split = Ssse3.Shuffle(s, Vector128.Create((sbyte)0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15));
+        return Avx2.ConvertToVector256Int16(split).AsByte();
+    }
+
+    /// <summary><see cref="ScalesK6(sbyte*, out Vector256{short})"/> spread into the 8 pair vectors <paramref name="dst"/>[p].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<short> ScalesK6(sbyte* scales16, Vector256<short>* dst)
     {
-        Vector128<sbyte> s = Sse2.LoadVector128(scales16);
-        Vector256<byte> both = Vector256.Create(s.AsByte());
+        Vector256<byte> paired = ScalesK6(scales16, out Vector256<short> inOrder);
         for (int p = 0; p < 8; p++)
         {
-            dst[p] = SimdOps.PairScale(both, p);
+            dst[p] = Word(paired, p);
         }
-        return Avx2.ConvertToVector256Int16(s);
+        return inOrder;
     }
+
+    /// <summary>Int16 lane <paramref name="g"/> of each 128-bit lane of <paramref name="words"/>, broadcast within its lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> Word(Vector256<byte> words, int g) =>
+        Avx2.Shuffle(words, Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(WordBroadcasts), (nuint)(32 * g))).AsInt16();
 
     /// <summary>Σ over 32 elements of u·y with <paramref name="scale"/> applied to each int16 pair sum.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -97,5 +121,29 @@ internal static unsafe class KTileOps
         Vector256<float> cd = Avx.HorizontalAdd(c, d);
         Vector256<float> abcd = Avx.HorizontalAdd(ab, cd);
         return Sse.Add(abcd.GetLower(), abcd.GetUpper());
+    }
+
+    /// <summary>
+    /// Reduces and stores the accumulators of a row pair: <paramref name="acc"/>[8g + c] is row 0 × column 4g+c,
+    /// [8g + 4 + c] row 1 (stored only for a real <paramref name="pair"/>).
+    /// </summary>
+    public static void StoreRowPair(Vector256<float>* acc, int groups, float** d, long row, bool pair)
+    {
+        for (int g = 0; g < groups; g++, acc += 8, d += 4)
+        {
+            Vector128<float> r0 = Sum4(acc[0], acc[1], acc[2], acc[3]);
+            d[0][row] = r0.GetElement(0);
+            d[1][row] = r0.GetElement(1);
+            d[2][row] = r0.GetElement(2);
+            d[3][row] = r0.GetElement(3);
+            if (pair)
+            {
+                Vector128<float> r1 = Sum4(acc[4], acc[5], acc[6], acc[7]);
+                d[0][row + 1] = r1.GetElement(0);
+                d[1][row + 1] = r1.GetElement(1);
+                d[2][row + 1] = r1.GetElement(2);
+                d[3][row + 1] = r1.GetElement(3);
+            }
+        }
     }
 }

@@ -100,15 +100,11 @@ internal static unsafe class SimdOps
     /// 2·pair and 2·pair+1 of <paramref name="scales16"/> (16 signed group scales broadcast to both lanes).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> ScaledDotU8(Vector256<byte> u, Vector256<sbyte> y, Vector256<byte> scales16, int pair) =>
-        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, y), PairScale(scales16, pair));
-
-    /// <summary>Group scales 2·pair (low 128-bit lane) and 2·pair+1 (high lane) of <paramref name="scales16"/> as int16.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<short> PairScale(Vector256<byte> scales16, int pair)
+    public static Vector256<int> ScaledDotU8(Vector256<byte> u, Vector256<sbyte> y, Vector256<byte> scales16, int pair)
     {
         Vector256<byte> control = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(PairControls), (nuint)(pair * 32));
-        return Avx2.ShiftRightArithmetic(Avx2.Shuffle(scales16, control).AsInt16(), 8);
+        Vector256<short> scale = Avx2.ShiftRightArithmetic(Avx2.Shuffle(scales16, control).AsInt16(), 8);
+        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, y), scale);
     }
 
     /// <summary>512-bit <see cref="ScaledDotU8(Vector256{byte}, Vector256{sbyte}, Vector256{byte}, int)"/> over 64 elements: groups 4·quad..4·quad+3.</summary>

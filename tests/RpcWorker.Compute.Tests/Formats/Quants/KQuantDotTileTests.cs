@@ -6,18 +6,20 @@ namespace RpcWorker.Compute.Tests.Formats.Quants;
 
 /// <summary>
 /// <see cref="RowFormat.DotTile"/> of the K-quants at every tier against the scalar <see cref="RowFormat.VecDot"/> of
-/// each (row, column): all tile edges (rows and columns 1..9, 16, 17), padded weight rows, an output row offset, and
+/// each (row, column): all tile edges (rows and columns 1..9, 16, 17; columns beyond one 16-column pass), padded weight rows, an output row offset, and
 /// weight blocks with arbitrary scale bits as well as quantized ones.
 /// </summary>
 public unsafe class KQuantDotTileTests
 {
     private const int MaxRows = 17;
-    private const int MaxCols = 17;
+    private const int MaxCols = 37;
     private const int Padding = 40;
     private const long RowOffset = 3;
     private const float Guard = -12345f;
 
     private static readonly int[] s_sizes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17];
+
+    private static readonly int[] s_cols = [.. s_sizes, 36, 37];
 
     public static TheoryData<GgmlType, int, bool> Cases()
     {
@@ -79,7 +81,7 @@ public unsafe class KQuantDotTileTests
             {
                 foreach (int rows in s_sizes)
                 {
-                    foreach (int cols in s_sizes)
+                    foreach (int cols in s_cols)
                     {
                         foreach (float[] o in outputs)
                         {
