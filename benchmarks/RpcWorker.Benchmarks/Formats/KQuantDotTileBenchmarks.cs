@@ -24,7 +24,7 @@ public unsafe class KQuantDotTileBenchmarks
     private int _rowBlock;
     private int _colBlock;
 
-    [Params(GgmlType.Q4_K, GgmlType.Q6_K)]
+    [Params(GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K)]
     public GgmlType Type { get; set; }
 
     [Params(1, 64)]

@@ -117,7 +117,7 @@ internal sealed unsafe class Q4_KFormat(SimdLevel simd) : RowFormat
     {
         if (Simd >= SimdLevel.Avx2)
         {
-            Q4_KTiles.DotTile(n / BlockSize, a, lda, rows, b, cols, d, rowOffset);
+            K4Tiles<Q4_KLayout>.DotTile(n / BlockSize, a, lda, rows, b, cols, d, rowOffset);
         }
         else
         {

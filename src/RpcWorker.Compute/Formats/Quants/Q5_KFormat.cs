@@ -128,6 +128,19 @@ internal sealed unsafe class Q5_KFormat(SimdLevel simd) : RowFormat
         };
     }
 
+    /// <summary>Register tiles at the AVX2 and AVX-512 tiers (the AVX2 tiles also run on AVX-512 machines), VecDot per element below.</summary>
+    public override void DotTile(long n, byte* a, long lda, long rows, byte** b, int cols, float** d, long rowOffset)
+    {
+        if (Simd >= SimdLevel.Avx2)
+        {
+            K4Tiles<Q5_KLayout>.DotTile(n / BlockSize, a, lda, rows, b, cols, d, rowOffset);
+        }
+        else
+        {
+            base.DotTile(n, a, lda, rows, b, cols, d, rowOffset);
+        }
+    }
+
     [SkipLocalsInit]
     internal static float DotUnpacked(long nb, byte* x, byte* y, bool vector)
     {

@@ -24,7 +24,7 @@ public unsafe class KQuantDotTileTests
     public static TheoryData<GgmlType, int, bool> Cases()
     {
         var data = new TheoryData<GgmlType, int, bool>();
-        foreach (GgmlType type in new[] { GgmlType.Q4_K, GgmlType.Q6_K })
+        foreach (GgmlType type in new[] { GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K })
         {
             foreach (int k in new[] { 256, 768, 2048, 4096 })
             {

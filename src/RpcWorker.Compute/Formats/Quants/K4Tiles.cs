@@ -5,13 +5,14 @@ using System.Runtime.Intrinsics.X86;
 namespace RpcWorker.Compute.Formats.Quants;
 
 /// <summary>
-/// AVX2 register tiles of Q4_K weights × Q8_K activations (<see cref="RowFormat.DotTile"/>): 2 rows × 4 columns for
-/// batches (each super-block's scales unpacked once for up to 16 columns, its nibbles once per 4 columns, each activation
-/// block used for 2 rows) and 2 rows × 1 column for single columns. Integer sums stay in 8 lanes per (row, column) until the tile ends.
+/// AVX2 register tiles of Q4_K/Q5_K weights × Q8_K activations (<see cref="RowFormat.DotTile"/>): 2 rows × 4 columns for
+/// batches (each super-block's scales unpacked once for up to 16 columns, its values once per 4 columns, each activation
+/// block used for 2 rows) and 2 rows × 1 column for single columns. Integer sums stay in 8 lanes per (row, column) until
+/// the super-block ends.
 /// </summary>
-internal static unsafe class Q4_KTiles
+internal static unsafe class K4Tiles<TLayout>
+    where TLayout : struct, IK4Layout
 {
-    private const int Bytes = Q4_KFormat.BlockBytes;
     private const int MaxColumns = KTileOps.MaxColumns;
 
     public static void DotTile(long nb, byte* a, long lda, long rows, byte** b, int cols, float** d, long rowOffset)
@@ -54,7 +55,7 @@ internal static unsafe class Q4_KTiles
         {
             acc[k] = Vector256<float>.Zero;
         }
-        for (long blk = 0; blk < nb; blk++, x0 += Bytes, x1 += Bytes)
+        for (long blk = 0; blk < nb; blk++, x0 += TLayout.BlockBytes, x1 += TLayout.BlockBytes)
         {
             Vector256<short> m0 = KTileOps.ScalesMinsK4(x0 + 4, sc);
             Vector256<short> m1 = KTileOps.ScalesMinsK4(x1 + 4, sc + 8);
@@ -73,12 +74,8 @@ internal static unsafe class Q4_KTiles
                 Vector256<int> s10 = Vector256<int>.Zero, s11 = Vector256<int>.Zero, s12 = Vector256<int>.Zero, s13 = Vector256<int>.Zero;
                 for (int j = 0; j < 4; j++)
                 {
-                    Vector256<byte> bits0 = Avx.LoadVector256(x0 + 16 + (32 * j));
-                    Vector256<byte> bits1 = Avx.LoadVector256(x1 + 16 + (32 * j));
-                    Vector256<byte> lo0 = KTileOps.Low(bits0);
-                    Vector256<byte> hi0 = KTileOps.High(bits0);
-                    Vector256<byte> lo1 = KTileOps.Low(bits1);
-                    Vector256<byte> hi1 = KTileOps.High(bits1);
+                    (Vector256<byte> lo0, Vector256<byte> hi0) = TLayout.Values(x0, j);
+                    (Vector256<byte> lo1, Vector256<byte> hi1) = TLayout.Values(x1, j);
                     Vector256<short>* c0 = sc + (2 * j);
                     Vector256<short>* c1 = c0 + 8;
                     int q = Q8_KFormat.QsOffset + (64 * j);
@@ -110,7 +107,7 @@ internal static unsafe class Q4_KTiles
     {
         Vector256<float> a0 = Vector256<float>.Zero;
         Vector256<float> a1 = Vector256<float>.Zero;
-        for (long blk = 0; blk < nb; blk++, x0 += Bytes, x1 += Bytes, y += KTileOps.Q8Stride)
+        for (long blk = 0; blk < nb; blk++, x0 += TLayout.BlockBytes, x1 += TLayout.BlockBytes, y += KTileOps.Q8Stride)
         {
             Vector256<byte> s0 = KTileOps.ScalesK4(x0 + 4, out Vector256<short> m0);
             Vector256<byte> s1 = KTileOps.ScalesK4(x1 + 4, out Vector256<short> m1);
@@ -123,8 +120,8 @@ internal static unsafe class Q4_KTiles
             {
                 Vector256<sbyte> ql = Avx.LoadVector256((sbyte*)y + Q8_KFormat.QsOffset + (64 * j));
                 Vector256<sbyte> qh = Avx.LoadVector256((sbyte*)y + Q8_KFormat.QsOffset + (64 * j) + 32);
-                i0 = Avx2.Add(i0, Group(Avx.LoadVector256(x0 + 16 + (32 * j)), ql, qh, s0, j));
-                i1 = Avx2.Add(i1, Group(Avx.LoadVector256(x1 + 16 + (32 * j)), ql, qh, s1, j));
+                i0 = Avx2.Add(i0, Group(TLayout.Values(x0, j), ql, qh, s0, j));
+                i1 = Avx2.Add(i1, Group(TLayout.Values(x1, j), ql, qh, s1, j));
             }
             a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), Vector256.Create(QuantMath.Half(x0) * dy), a0);
             a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i1), Vector256.Create(QuantMath.Half(x1) * dy), a1);
@@ -132,16 +129,16 @@ internal static unsafe class Q4_KTiles
         return KTileOps.Sum4(a0, a1, a0, a1);
     }
 
-    /// <summary>Σ over the 64 values 64j.. of one row (low nibbles: group 2j, high nibbles: 2j+1) with one column.</summary>
+    /// <summary>Σ over the 64 values 64j.. of one row (group 2j, then group 2j+1) with one column.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Group(Vector256<byte> lo, Vector256<byte> hi, byte* q8, Vector256<short>* scales) =>
         Avx2.Add(KTileOps.Scaled(lo, q8, scales), KTileOps.Scaled(hi, q8 + 32, scales + 1));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Group(Vector256<byte> bits, Vector256<sbyte> ql, Vector256<sbyte> qh, Vector256<byte> scales, int j)
+    private static Vector256<int> Group((Vector256<byte> Lo, Vector256<byte> Hi) values, Vector256<sbyte> ql, Vector256<sbyte> qh, Vector256<byte> scales, int j)
     {
-        Vector256<int> lo = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(KTileOps.Low(bits), ql), KTileOps.Word(scales, 2 * j));
-        Vector256<int> hi = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(KTileOps.High(bits), qh), KTileOps.Word(scales, (2 * j) + 1));
+        Vector256<int> lo = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(values.Lo, ql), KTileOps.Word(scales, 2 * j));
+        Vector256<int> hi = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(values.Hi, qh), KTileOps.Word(scales, (2 * j) + 1));
         return Avx2.Add(lo, hi);
     }
 
