@@ -125,16 +125,16 @@ internal sealed unsafe class Q6_KFormat(SimdLevel simd) : RowFormat
         };
     }
 
-    /// <summary>Register tiles at the AVX2 and AVX-512 tiers (the AVX2 tiles also run on AVX-512 machines), VecDot per element below.</summary>
+    /// <summary>
+    /// Register tiles for groups of 4 columns at the AVX2 and AVX-512 tiers (the AVX2 tiles also run on AVX-512 machines);
+    /// the remaining columns and every column below AVX2 go through VecDot per element.
+    /// </summary>
     public override void DotTile(long n, byte* a, long lda, long rows, byte** b, int cols, float** d, long rowOffset)
     {
-        if (Simd >= SimdLevel.Avx2)
+        int done = Simd >= SimdLevel.Avx2 ? Q6_KTiles.DotTile(n / BlockSize, a, lda, rows, b, cols, d, rowOffset) : 0;
+        if (done < cols)
         {
-            Q6_KTiles.DotTile(n / BlockSize, a, lda, rows, b, cols, d, rowOffset);
-        }
-        else
-        {
-            base.DotTile(n, a, lda, rows, b, cols, d, rowOffset);
+            base.DotTile(n, a, lda, rows, b + done, cols - done, d + done, rowOffset);
         }
     }
 

@@ -6,8 +6,9 @@ namespace RpcWorker.Compute.Formats.Quants;
 
 /// <summary>
 /// AVX2 register tiles of Q6_K weights × Q8_K activations (<see cref="RowFormat.DotTile"/>): 2 rows × 4 columns for
-/// batches (each super-block's scales and 6-bit values unpacked once for up to 16 columns) and 2 rows × 1 column
-/// for single columns. The weights are used unsigned (0..63); the −32 offset is Σ 32·scale·bsums per super-block.
+/// batches, each super-block's scales and 6-bit values unpacked once for up to 16 columns. Single columns gain nothing
+/// from sharing (the per-row dot product already unpacks each block once), so they stay with VecDot. The weights are
+/// used unsigned (0..63); the −32 offset is Σ 32·scale·bsums per super-block.
 /// </summary>
 internal static unsafe class Q6_KTiles
 {
@@ -16,7 +17,8 @@ internal static unsafe class Q6_KTiles
     private const int ScalesOffset = 192;
     private const int DOffset = 208;
 
-    public static void DotTile(long nb, byte* a, long lda, long rows, byte** b, int cols, float** d, long rowOffset)
+    /// <summary>The first 4·⌊cols/4⌋ columns of a block; returns how many were done (the caller dots the rest per element).</summary>
+    public static int DotTile(long nb, byte* a, long lda, long rows, byte** b, int cols, float** d, long rowOffset)
     {
         int wide = cols & ~3;
         for (int j = 0; j < wide; j += MaxColumns)
@@ -29,21 +31,7 @@ internal static unsafe class Q6_KTiles
                 RowPair(nb, x0, pair ? x0 + lda : x0, b + j, groups, d + j, rowOffset + i, pair);
             }
         }
-        for (int j = wide; j < cols; j++)
-        {
-            float* dst = d[j] + rowOffset;
-            for (long i = 0; i < rows; i += 2)
-            {
-                byte* x0 = a + (i * lda);
-                bool pair = i + 1 < rows;
-                Vector128<float> r = Rows2x1(nb, x0, pair ? x0 + lda : x0, b[j]);
-                dst[i] = r.GetElement(0);
-                if (pair)
-                {
-                    dst[i + 1] = r.GetElement(1);
-                }
-            }
-        }
+        return wide;
     }
 
     /// <summary>Two weight rows against <paramref name="groups"/> groups of 4 columns, unpacked once per super-block.</summary>
@@ -100,42 +88,6 @@ internal static unsafe class Q6_KTiles
             }
         }
         KTileOps.StoreRowPair(acc, groups, d, row, pair);
-    }
-
-    /// <summary>Two weight rows against one column: the activation block loaded once for both, scales kept in registers.</summary>
-    private static Vector128<float> Rows2x1(long nb, byte* x0, byte* x1, byte* y)
-    {
-        Vector256<float> a0 = Vector256<float>.Zero;
-        Vector256<float> a1 = Vector256<float>.Zero;
-        for (long blk = 0; blk < nb; blk++, x0 += Bytes, x1 += Bytes, y += KTileOps.Q8Stride)
-        {
-            Vector256<byte> s0 = KTileOps.ScalesK6((sbyte*)(x0 + ScalesOffset), out Vector256<short> c0);
-            Vector256<byte> s1 = KTileOps.ScalesK6((sbyte*)(x1 + ScalesOffset), out Vector256<short> c1);
-            Vector256<int> i0 = Avx2.Subtract(Vector256<int>.Zero, Avx2.ShiftLeftLogical(KTileOps.Bsums(c0, y), 5));
-            Vector256<int> i1 = Avx2.Subtract(Vector256<int>.Zero, Avx2.ShiftLeftLogical(KTileOps.Bsums(c1, y), 5));
-            for (int h = 0; h < 2; h++)
-            {
-                byte* q8 = y + Q8_KFormat.QsOffset + (128 * h);
-                i0 = Avx2.Add(i0, HalfBlock(x0, q8, s0, h));
-                i1 = Avx2.Add(i1, HalfBlock(x1, q8, s1, h));
-            }
-            float dy = KTileOps.Scale(y);
-            a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), Vector256.Create(QuantMath.Half(x0 + DOffset) * dy), a0);
-            a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i1), Vector256.Create(QuantMath.Half(x1 + DOffset) * dy), a1);
-        }
-        return KTileOps.Sum4(a0, a1, a0, a1);
-    }
-
-    /// <summary>Σ scale·u·q8 over the 128 values of half <paramref name="h"/> of a super-block.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> HalfBlock(byte* x, byte* q8, Vector256<byte> scales, int h)
-    {
-        (Vector256<byte> u0, Vector256<byte> u1, Vector256<byte> u2, Vector256<byte> u3) = Unpack(x, h);
-        Vector256<int> p0 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u0, Avx.LoadVector256((sbyte*)q8)), KTileOps.Word(scales, 4 * h));
-        Vector256<int> p1 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u1, Avx.LoadVector256((sbyte*)q8 + 32)), KTileOps.Word(scales, (4 * h) + 1));
-        Vector256<int> p2 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u2, Avx.LoadVector256((sbyte*)q8 + 64)), KTileOps.Word(scales, (4 * h) + 2));
-        Vector256<int> p3 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u3, Avx.LoadVector256((sbyte*)q8 + 96)), KTileOps.Word(scales, (4 * h) + 3));
-        return Avx2.Add(Avx2.Add(p0, p1), Avx2.Add(p2, p3));
     }
 
     /// <summary>The 256 unsigned 6-bit values of a super-block as 8 slices of 32 (slice p: groups 2p and 2p+1).</summary>
