@@ -80,6 +80,18 @@ internal sealed unsafe class Q5_0Format(SimdLevel simd) : RowFormat
         };
     }
 
+    public override void DotTile(long n, byte* a, long lda, long rows, byte** b, int cols, float** d, long rowOffset)
+    {
+        if (Simd >= SimdLevel.Avx2)
+        {
+            Q8_0DotTile.Run<TileWeights>(n, a, lda, rows, b, cols, d, rowOffset);
+        }
+        else
+        {
+            base.DotTile(n, a, lda, rows, b, cols, d, rowOffset);
+        }
+    }
+
     internal static float DotScalar(long nb, byte* x, byte* y)
     {
         float sum = 0;
@@ -133,5 +145,25 @@ internal sealed unsafe class Q5_0Format(SimdLevel simd) : RowFormat
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p), Vector256.Create(d), acc);
         }
         return Vector256.Sum(acc);
+    }
+
+    /// <summary>
+    /// Q5_0 in the tiles: the unsigned 5-bit values (nibble | high bit·16) go straight into <c>vpmaddubsw</c> and the −16
+    /// offset is subtracted as 16·(pair sums of y), computed once per activation block.
+    /// </summary>
+    private struct TileWeights : Q8_0DotTile.IWeights
+    {
+        public static int BlockBytes => Q5_0Format.BlockBytes;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Row(byte* block) =>
+            Avx2.Or(SimdOps.Nibbles(block + 6), Avx2.And(SimdOps.BytesFromBits(Unsafe.ReadUnaligned<uint>(block + 2)), Vector256.Create((byte)0x10)));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Column(Vector256<sbyte> y) => Avx2.MultiplyAddAdjacent(Vector256.Create((byte)16), y).AsByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<short> Products(Vector256<byte> row, Vector256<sbyte> y, Vector256<byte> column) =>
+            Avx2.Subtract(Avx2.MultiplyAddAdjacent(row, y), column.AsInt16());
     }
 }

@@ -14,7 +14,7 @@ public unsafe class DotTileTests
     private static readonly int[] s_counts = [1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17];
     private static readonly int[] s_lengths = [32, 64, 160, 512, 2048];
 
-    public static TheoryData<GgmlType> Types => new() { GgmlType.Q4_0, GgmlType.Q8_0 };
+    public static TheoryData<GgmlType> Types => new() { GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0 };
 
     [Theory]
     [MemberData(nameof(Types))]
