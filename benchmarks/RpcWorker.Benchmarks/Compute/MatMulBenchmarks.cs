@@ -5,8 +5,8 @@ using RpcWorker.Compute.Execution;
 namespace RpcWorker.Benchmarks.Compute;
 
 /// <summary>
-/// MUL_MAT through the real planner and executor: GEMV (decode, one column) and GEMM (prefill, 64 columns) for F32, F16
-/// and BF16 weights, on 1 and 2 threads (<see cref="DotRowsBaselineBenchmarks"/> is the plain-library baseline).
+/// MUL_MAT through the real planner and executor: GEMV (decode, one column) and GEMM (64 and, prefill-sized, 512 columns)
+/// for F32, F16 and BF16 weights, on 1 and 2 threads (<see cref="DotRowsBaselineBenchmarks"/> is the plain-library baseline).
 /// GFLOP/s = 2·M·N·K / mean time.
 /// </summary>
 [MemoryDiagnoser]
@@ -30,12 +30,13 @@ public unsafe class MatMulBenchmarks
     [Params(1, 2)]
     public int Threads { get; set; }
 
-    public static IEnumerable<string> Shapes() => ["gemv 2048x2048", "gemm 1024x1024x64"];
+    public static IEnumerable<string> Shapes() => ["gemv 2048x2048", "gemm 1024x1024x64", "gemm 2048x2048x512"];
 
     /// <summary>(rows M, length K, columns N) of a shape name.</summary>
     internal static (long M, long K, long N) Dimensions(string shape) => shape switch
     {
         "gemm 1024x1024x64" => (1024L, 1024L, 64L),
+        "gemm 2048x2048x512" => (2048L, 2048L, 512L),
         _ => (2048L, 2048L, 1L),
     };
 
