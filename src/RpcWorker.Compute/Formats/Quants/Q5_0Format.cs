@@ -165,5 +165,8 @@ internal sealed unsafe class Q5_0Format(SimdLevel simd) : RowFormat
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<short> Products(Vector256<byte> row, Vector256<sbyte> y, Vector256<byte> column) =>
             Avx2.Subtract(Avx2.MultiplyAddAdjacent(row, y), column.AsInt16());
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Dot(long nb, byte* x, byte* y) => DotAvx2(nb, x, y);
     }
 }

@@ -164,5 +164,8 @@ internal sealed unsafe class Q8_0Format(SimdLevel simd) : RowFormat
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<short> Products(Vector256<byte> row, Vector256<sbyte> y, Vector256<byte> column) =>
             Avx2.MultiplyAddAdjacent(column, Avx2.Sign(row.AsSByte(), y));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Dot(long nb, byte* x, byte* y) => DotAvx2(nb, x, y);
     }
 }
