@@ -115,7 +115,11 @@ internal sealed unsafe class Q4_KFormat(SimdLevel simd) : RowFormat
     /// <summary>Register tiles at the AVX2 and AVX-512 tiers (the AVX2 tiles also run on AVX-512 machines), VecDot per element below.</summary>
     public override void DotTile(long n, byte* a, long lda, long rows, byte** b, int cols, float** d, long rowOffset)
     {
-        if (Simd >= SimdLevel.Avx2)
+        if (Simd >= SimdLevel.Avx2 && cols == 1)
+        {
+            RowDots.Run(n / BlockSize, a, lda, rows, b[0], d[0] + rowOffset, &DotAvx2);
+        }
+        else if (Simd >= SimdLevel.Avx2)
         {
             K4Tiles<Q4_KLayout>.DotTile(n / BlockSize, a, lda, rows, b, cols, d, rowOffset);
         }

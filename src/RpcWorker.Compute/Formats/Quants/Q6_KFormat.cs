@@ -131,6 +131,11 @@ internal sealed unsafe class Q6_KFormat(SimdLevel simd) : RowFormat
     /// </summary>
     public override void DotTile(long n, byte* a, long lda, long rows, byte** b, int cols, float** d, long rowOffset)
     {
+        if (Simd >= SimdLevel.Avx2 && cols == 1)
+        {
+            RowDots.Run(n / BlockSize, a, lda, rows, b[0], d[0] + rowOffset, &DotAvx2);
+            return;
+        }
         int done = Simd >= SimdLevel.Avx2 ? Q6_KTiles.DotTile(n / BlockSize, a, lda, rows, b, cols, d, rowOffset) : 0;
         if (done < cols)
         {
