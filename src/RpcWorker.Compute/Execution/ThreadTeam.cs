@@ -1,19 +1,28 @@
+using System.Diagnostics;
+
 namespace RpcWorker.Compute.Execution;
 
 /// <summary>
 /// A persistent team of threads: the caller of <see cref="Run"/> is member 0, the others are long-lived threads that
-/// wake for each job. Members synchronize with a spinning sense-reversing barrier, cheap enough to run after every node.
-/// One job runs at a time. When a member fails it <see cref="Poison"/>s the team: barriers stop waiting, so no member can
+/// wake for each job. Members synchronize with a sense-reversing barrier, cheap enough to run after every node: a waiter
+/// spins for up to <see cref="SpinMicroseconds"/> (a node's load imbalance is usually shorter), then sleeps until the
+/// last member arrives. Sleeping matters when the machine has fewer free cores than the team: a member that only spun
+/// or yielded would hold its core while the member it waits for sits in the run queue, and every node would cost a
+/// scheduler time slice. One job runs at a time. When a member fails it <see cref="Poison"/>s the team: barriers stop waiting, so no member can
 /// hang on one that left early, and <see cref="Run"/> still returns only after every member has finished.
 /// </summary>
 internal sealed class ThreadTeam : IDisposable
 {
     private const int SpinsBeforeYield = 2048;
+    private const int SpinMicroseconds = 50;
+    private static readonly long s_spinTicks = Math.Max(1, Stopwatch.Frequency * SpinMicroseconds / 1_000_000);
 
     private readonly Thread[] _threads;
     private readonly TeamMember[] _members;
     private readonly SemaphoreSlim[] _wake;
     private readonly Lock _runLock = new();
+    private readonly object _gate = new();
+    private int _sleepers;
     private ITeamJob? _job;
     private int _arrived;
     private int _phase;
@@ -83,7 +92,14 @@ internal sealed class ThreadTeam : IDisposable
     }
 
     /// <summary>Makes every current and later barrier of this job return at once (a member failed).</summary>
-    public void Poison() => _poisoned = true;
+    public void Poison()
+    {
+        _poisoned = true;
+        lock (_gate)
+        {
+            Monitor.PulseAll(_gate);
+        }
+    }
 
     /// <summary>Blocks until all <see cref="Size"/> members have called it, or the team is poisoned.</summary>
     public void Barrier(TeamMember member)
@@ -97,20 +113,47 @@ internal sealed class ThreadTeam : IDisposable
         if (Interlocked.Increment(ref _arrived) == Size)
         {
             Volatile.Write(ref _arrived, 0);
-            Volatile.Write(ref _phase, phase);
+            // A full fence between publishing the phase and reading the sleeper count (the sleeper does the mirror
+            // image), so either the sleeper sees the new phase or this member sees the sleeper.
+            Interlocked.Exchange(ref _phase, phase);
+            WakeSleepers();
             return;
         }
+        long start = Stopwatch.GetTimestamp();
         int spins = 0;
         while (Volatile.Read(ref _phase) != phase && !_poisoned)
         {
-            if (++spins < SpinsBeforeYield)
+            Thread.SpinWait(8);
+            if ((++spins & 63) == 0 && Stopwatch.GetTimestamp() - start > s_spinTicks)
             {
-                Thread.SpinWait(8);
+                Sleep(phase);
+                return;
             }
-            else
+        }
+    }
+
+    private void Sleep(int phase)
+    {
+        lock (_gate)
+        {
+            Interlocked.Increment(ref _sleepers);
+            while (Volatile.Read(ref _phase) != phase && !_poisoned)
             {
-                Thread.Yield();
+                Monitor.Wait(_gate);
             }
+            Interlocked.Decrement(ref _sleepers);
+        }
+    }
+
+    private void WakeSleepers()
+    {
+        if (Volatile.Read(ref _sleepers) == 0)
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            Monitor.PulseAll(_gate);
         }
     }
 

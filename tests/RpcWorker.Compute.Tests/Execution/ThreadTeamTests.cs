@@ -47,7 +47,28 @@ public class ThreadTeamTests
         Assert.True(ok.Ok, ok.Error);
     }
 
-    private sealed class PhaseJob(int size, int phases) : ITeamJob
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Run_MembersThatWaitLongerThanTheSpinSleepAndWakeOnTheLastArrival(int size)
+    {
+        using var team = new ThreadTeam(size);
+        var job = new PhaseJob(size, phases: 12, slowMillis: 3);
+        team.Run(job);
+        Assert.True(job.Ok, job.Error);
+    }
+
+    [Fact]
+    public void Run_PoisonWakesMembersSleepingInTheBarrier()
+    {
+        using var team = new ThreadTeam(3);
+        var job = new FailingJob(delayMillis: 20);
+        team.Run(job);
+        Assert.Equal(3, job.Finished);
+    }
+
+    /// <summary>Each phase checks that every member arrived; with <c>slowMillis</c> one member (a different one each phase) arrives late.</summary>
+    private sealed class PhaseJob(int size, int phases, int slowMillis = 0) : ITeamJob
     {
         private readonly int[] _counts = new int[phases];
         public bool Ok = true;
@@ -59,6 +80,10 @@ public class ThreadTeamTests
         {
             for (int p = 0; p < phases; p++)
             {
+                if (slowMillis > 0 && p % size == member.Index)
+                {
+                    Thread.Sleep(slowMillis);
+                }
                 Interlocked.Increment(ref _counts[p]);
                 team.Barrier(member);
                 if (Volatile.Read(ref _counts[p]) != size)
@@ -78,7 +103,8 @@ public class ThreadTeamTests
         public void Run(ThreadTeam team, TeamMember member) => Interlocked.Increment(ref Runs[member.Index]);
     }
 
-    private sealed class FailingJob : ITeamJob
+    /// <summary>Member 1 poisons the team after <c>delayMillis</c> while the others wait in barriers.</summary>
+    private sealed class FailingJob(int delayMillis = 0) : ITeamJob
     {
         public int Finished;
 
@@ -88,6 +114,7 @@ public class ThreadTeamTests
             {
                 if (member.Index == 1)
                 {
+                    Thread.Sleep(delayMillis);
                     team.Poison();
                     return;
                 }
