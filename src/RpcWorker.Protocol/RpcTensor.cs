@@ -63,6 +63,30 @@ public struct RpcTensor
         return System.Text.Encoding.UTF8.GetString(end < 0 ? bytes : bytes[..end]);
     }
 
+    /// <summary>
+    /// True when <see cref="GetName"/> would return <paramref name="name"/>, decided without allocating for ASCII names
+    /// (a name with other bytes compares unequal, so the caller decodes it).
+    /// </summary>
+    public readonly bool NameEquals(string name)
+    {
+        NameBytes copy = Name;
+        ReadOnlySpan<byte> bytes = copy;
+        int end = bytes.IndexOf((byte)0);
+        bytes = end < 0 ? bytes : bytes[..end];
+        if (bytes.Length != name.Length)
+        {
+            return false;
+        }
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] >= 0x80 || bytes[i] != name[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /// <summary>Four u32 values (ne or nb; truncated to 32 bits on the wire).</summary>
     [InlineArray(MaxDims)]
     public struct Dims

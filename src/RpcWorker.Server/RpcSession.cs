@@ -22,6 +22,7 @@ internal sealed class RpcSession
     private const int SmallPayload = 64 << 10;
 
     private readonly ILogger _logger;
+    private StoredGraph? _graphWorkspace;
     private bool _helloDone;
 
     public RpcSession(long id, ServerContext context, PipeReader input, PipeWriter output)
@@ -44,8 +45,11 @@ internal sealed class RpcSession
 
     public BufferTable Buffers { get; }
 
-    /// <summary>The plan GRAPH_RECOMPUTE re-runs (device 0, the only device).</summary>
+    /// <summary>The graph GRAPH_RECOMPUTE re-runs (device 0, the only device); null when there is none.</summary>
     public StoredGraph? StoredGraph { get; set; }
+
+    /// <summary>The graph workspace GRAPH_COMPUTE rebuilds in place (created by the first graph).</summary>
+    public StoredGraph GraphWorkspace => _graphWorkspace ??= new StoredGraph();
 
     /// <summary>Closes the session unless <paramref name="device"/> is an exposed device.</summary>
     public void CheckDevice(uint device)

@@ -13,6 +13,7 @@ public sealed unsafe class GraphExecutor : IDisposable
     private readonly ThreadTeam _team;
     private readonly MemoryBudget _budget;
     private readonly Lock _lock = new();
+    private readonly GraphJob _job = new();
     private NativeBuffer? _scratch;
 
     public GraphExecutor(int threads, MemoryBudget budget)
@@ -23,14 +24,21 @@ public sealed unsafe class GraphExecutor : IDisposable
 
     public int Threads => _team.Size;
 
-    /// <summary>Validates every node and resolves its kernel. Throws <see cref="UnsupportedOpException"/> before anything runs.</summary>
-    public GraphPlan Plan(ComputeGraph graph)
+    /// <summary>
+    /// Validates every node and resolves its kernel. Throws <see cref="UnsupportedOpException"/> before anything runs.
+    /// With <paramref name="reuse"/> that plan is refilled and returned (no allocation once it is large enough); it must
+    /// not be running, and it is invalid if this throws.
+    /// </summary>
+    public GraphPlan Plan(ComputeGraph graph, GraphPlan? reuse = null)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var steps = new List<PlanStep>(graph.Nodes.Count);
+        IReadOnlyList<Tensor?> nodes = graph.Nodes;
+        GraphPlan plan = reuse ?? new GraphPlan(graph);
+        plan.Reset(graph, nodes.Count);
         long work = 0;
-        foreach (Tensor? node in graph.Nodes)
+        for (int i = 0; i < nodes.Count; i++)
         {
+            Tensor? node = nodes[i];
             if (node is null || KernelRegistry.IsNoOp(node.Op) || node.IsEmpty)
             {
                 continue;
@@ -42,13 +50,14 @@ public sealed unsafe class GraphExecutor : IDisposable
                 throw new UnsupportedOpException(node, reason);
             }
             work = Math.Max(work, kernel.GetWorkSize(node, Threads));
-            steps.Add(new PlanStep(node, kernel));
+            plan.Add(new PlanStep(node, kernel));
         }
         if (work > 0)
         {
             work = checked(work + CacheLine * Threads);
         }
-        return new GraphPlan(graph, [.. steps], work);
+        plan.SetWorkSize(work);
+        return plan;
     }
 
     /// <summary>Runs a plan to completion. Throws <see cref="ComputeException"/> if a kernel failed; the outputs are then undefined.</summary>
@@ -58,8 +67,16 @@ public sealed unsafe class GraphExecutor : IDisposable
         lock (_lock)
         {
             byte* wdata = EnsureScratch(plan.WorkSize);
-            var job = new GraphJob(plan, wdata);
-            _team.Run(job);
+            GraphJob job = _job;
+            job.Start(plan, wdata);
+            try
+            {
+                _team.Run(job);
+            }
+            finally
+            {
+                job.Clear();
+            }
             if (job.Failure is { } failure)
             {
                 throw failure as ComputeException ?? new ComputeException($"kernel failed: {failure.Message}", failure);
@@ -92,18 +109,33 @@ public sealed unsafe class GraphExecutor : IDisposable
         }
     }
 
-    private sealed class GraphJob(GraphPlan plan, byte* wdata) : ITeamJob
+    /// <summary>The team job that walks a plan (one per executor, reused: plans run one at a time).</summary>
+    private sealed class GraphJob : ITeamJob
     {
+        private GraphPlan? _plan;
+        private byte* _wdata;
         private Exception? _failure;
         private volatile bool _failed;
 
         public Exception? Failure => _failure;
 
+        public void Start(GraphPlan plan, byte* wdata)
+        {
+            _plan = plan;
+            _wdata = wdata;
+            _failure = null;
+            _failed = false;
+        }
+
+        public void Clear() => _plan = null;
+
         public void Run(ThreadTeam team, TeamMember member)
         {
-            var p = new ComputeParams(team, member, wdata, plan.WorkSize);
+            GraphPlan plan = _plan!;
+            var p = new ComputeParams(team, member, _wdata, plan.WorkSize);
             PlanStep[] steps = plan.Steps;
-            for (int i = 0; i < steps.Length; i++)
+            int count = plan.ComputeNodeCount;
+            for (int i = 0; i < count; i++)
             {
                 if (!_failed)
                 {
@@ -118,7 +150,7 @@ public sealed unsafe class GraphExecutor : IDisposable
                         team.Poison();
                     }
                 }
-                if (i + 1 < steps.Length)
+                if (i + 1 < count)
                 {
                     team.Barrier(member);
                 }

@@ -3,11 +3,17 @@ using RpcWorker.Server.Memory;
 
 namespace RpcWorker.Server.Graphs;
 
-/// <summary>The last graph of a device, kept for GRAPH_RECOMPUTE, with the buffers its tensors point into.</summary>
-internal sealed class StoredGraph(GraphPlan plan, HashSet<RemoteBuffer> buffers)
+/// <summary>
+/// A session's graph workspace: the builder whose tensors are rebuilt by every GRAPH_COMPUTE and the plan made from them
+/// (replanned in place). Once a graph has run, the session stores this object for GRAPH_RECOMPUTE.
+/// </summary>
+internal sealed class StoredGraph
 {
-    public GraphPlan Plan { get; } = plan;
+    public GraphBuilder Builder { get; } = new();
 
-    /// <summary>True when freeing <paramref name="buffer"/> would leave this plan pointing at released memory.</summary>
-    public bool Uses(RemoteBuffer buffer) => buffers.Contains(buffer);
+    /// <summary>The plan of the last built graph; null until one has been planned.</summary>
+    public GraphPlan? Plan { get; set; }
+
+    /// <summary>True when freeing <paramref name="buffer"/> would leave the plan pointing at released memory.</summary>
+    public bool Uses(RemoteBuffer buffer) => Builder.Buffers.Contains(buffer);
 }

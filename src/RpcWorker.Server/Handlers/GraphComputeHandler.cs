@@ -1,10 +1,8 @@
 using System.Buffers;
-using RpcWorker.Compute;
 using RpcWorker.Compute.Execution;
 using RpcWorker.Protocol;
 using RpcWorker.Protocol.Messages;
 using RpcWorker.Server.Graphs;
-using RpcWorker.Server.Memory;
 
 namespace RpcWorker.Server.Handlers;
 
@@ -18,11 +16,12 @@ internal sealed class GraphComputeHandler : ICommandHandler
 
     public ValueTask HandleAsync(RpcSession session, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
-        ComputeGraph graph;
-        HashSet<RemoteBuffer> buffers;
+        // The rebuild below overwrites the stored graph's tensors in place.
+        session.StoredGraph = null;
+        StoredGraph workspace = session.GraphWorkspace;
         if (payload.IsSingleSegment)
         {
-            (graph, buffers) = Build(session, payload.FirstSpan);
+            Build(session, workspace.Builder, payload.FirstSpan);
         }
         else
         {
@@ -31,7 +30,7 @@ internal sealed class GraphComputeHandler : ICommandHandler
             try
             {
                 payload.CopyTo(rented);
-                (graph, buffers) = Build(session, rented.AsSpan(0, length));
+                Build(session, workspace.Builder, rented.AsSpan(0, length));
             }
             finally
             {
@@ -39,20 +38,19 @@ internal sealed class GraphComputeHandler : ICommandHandler
             }
         }
         GraphExecutor executor = session.Context.Executor;
-        GraphPlan plan = executor.Plan(graph);
-        session.StoredGraph = null;
+        GraphPlan plan = workspace.Plan = executor.Plan(workspace.Builder.Graph, workspace.Plan);
         executor.Execute(plan);
-        session.StoredGraph = new StoredGraph(plan, buffers);
+        session.StoredGraph = workspace;
         return ValueTask.CompletedTask;
     }
 
-    private static (ComputeGraph, HashSet<RemoteBuffer>) Build(RpcSession session, ReadOnlySpan<byte> bytes)
+    private static void Build(RpcSession session, GraphBuilder builder, ReadOnlySpan<byte> bytes)
     {
         if (!GraphCompute.TryParse(bytes, out GraphCompute.View view))
         {
             throw new RpcProtocolException("node and tensor counts do not match the payload size");
         }
         session.CheckDevice(view.Device);
-        return GraphBuilder.Build(view, session.Buffers);
+        builder.Build(view, session.Buffers);
     }
 }

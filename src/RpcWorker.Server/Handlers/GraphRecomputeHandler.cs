@@ -1,7 +1,7 @@
 using System.Buffers;
 using RpcWorker.Protocol;
 using RpcWorker.Protocol.Messages;
-using RpcWorker.Server.Graphs;
+using RpcWorker.Compute.Execution;
 
 namespace RpcWorker.Server.Handlers;
 
@@ -13,8 +13,8 @@ internal sealed class GraphRecomputeHandler : ICommandHandler
     public ValueTask HandleAsync(RpcSession session, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
         session.CheckDevice(Payload.Read<DeviceRequest>(payload).Device);
-        StoredGraph stored = session.StoredGraph ?? throw new RpcProtocolException("no stored graph to recompute");
-        session.Context.Executor.Execute(stored.Plan);
+        GraphPlan plan = session.StoredGraph?.Plan ?? throw new RpcProtocolException("no stored graph to recompute");
+        session.Context.Executor.Execute(plan);
         return ValueTask.CompletedTask;
     }
 }

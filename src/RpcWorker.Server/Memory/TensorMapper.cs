@@ -57,16 +57,21 @@ internal static class TensorMapper
         return location;
     }
 
-    /// <summary>Builds the compute tensor of a validated graph tensor (sources and views are linked by the caller).</summary>
-    public static Tensor Map(in RpcTensor wire, BufferTable buffers, out TensorLocation location)
+    /// <summary>
+    /// Makes <paramref name="tensor"/> (new, or reused from an earlier graph) the compute tensor of a validated graph
+    /// tensor; every field is overwritten except <see cref="Tensor.Src"/> and <see cref="Tensor.ViewSrc"/>, which the
+    /// caller links. The name string is kept when it is unchanged, so a graph rebuilt every token allocates nothing here.
+    /// </summary>
+    public static TensorLocation Fill(Tensor tensor, in RpcTensor wire, BufferTable buffers)
     {
-        location = Locate(wire, buffers);
-        var tensor = new Tensor { Type = (GgmlType)wire.Type };
+        TensorLocation location = Locate(wire, buffers);
+        tensor.Type = (GgmlType)wire.Type;
         for (int i = 0; i < Tensor.MaxDims; i++)
         {
             tensor.Ne[i] = wire.Ne[i];
             tensor.Nb[i] = wire.Nb[i];
         }
+        tensor.Data = 0;
         if (location.Buffer is { } buffer)
         {
             unsafe
@@ -82,8 +87,11 @@ internal static class TensorMapper
         }
         tensor.Flags = wire.Flags;
         tensor.UseCount = wire.UseCount;
-        tensor.Name = wire.GetName();
-        return tensor;
+        if (!wire.NameEquals(tensor.Name))
+        {
+            tensor.Name = wire.GetName();
+        }
+        return location;
     }
 
     /// <summary>

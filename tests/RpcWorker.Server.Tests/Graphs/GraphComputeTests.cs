@@ -57,6 +57,41 @@ public class GraphComputeTests
     }
 
     [Fact]
+    public async Task GraphsOfOneSession_RebuildTheirTensorsWithoutStaleLinks()
+    {
+        await using RpcServer server = await TestServer.StartAsync(o => o.Threads = 2);
+        await using RawClient client = await RawClient.ConnectAsync(server.LocalEndPoint);
+        (ulong h, ulong b) = await client.AllocWithBaseAsync(4096);
+        const int n = 19;
+        RpcTensor x = Tensors.F32(1, h, b, n);
+        RpcTensor y = Tensors.F32(2, h, b + 256, n);
+        RpcTensor view = Tensors.F32(3, h, b + 256, n).WithOp(GraphPayloads.OpView);
+        view.ViewSrc = 2;
+        RpcTensor sum = Tensors.F32(4, h, b + 512, n).WithOp((uint)RpcWorker.Compute.GgmlOp.Add, 1, 3);
+        // Id 3 becomes a product with no view source and other storage; the pooled tensor that held the view is reused.
+        RpcTensor product = Tensors.F32(3, h, b + 768, n).WithOp((uint)RpcWorker.Compute.GgmlOp.Mul, 1, 2);
+        float[] xs = [.. Enumerable.Range(0, n).Select(i => i + 1f)];
+        float[] ys = [.. Enumerable.Range(0, n).Select(i => 2f - i)];
+        await client.SetTensorAsync(x, 0, System.Runtime.InteropServices.MemoryMarshal.AsBytes(xs.AsSpan()));
+        await client.SetTensorAsync(y, 0, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ys.AsSpan()));
+        async Task<float[]> ReadAsync(RpcTensor t) =>
+            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(await client.GetTensorAsync(t, 0, n * 4)).ToArray();
+
+        await client.SendAsync(RpcCommand.GraphCompute, GraphPayloads.Payload([3, 4], [x, y, view, sum]));
+        Assert.Equal(xs.Zip(ys, (p, q) => p + q), await ReadAsync(sum));
+
+        await client.SendAsync(RpcCommand.GraphCompute, GraphPayloads.Payload([3], [x, y, product]));
+        Assert.Equal(xs.Zip(ys, (p, q) => p * q), await ReadAsync(product));
+        await client.SetTensorAsync(x, 0, System.Runtime.InteropServices.MemoryMarshal.AsBytes(ys.AsSpan()));
+        await client.SendAsync(RpcCommand.GraphRecompute, new DeviceRequest(0));
+        Assert.Equal(ys.Select(q => q * q), await ReadAsync(product));
+
+        await client.SendAsync(RpcCommand.GraphCompute, GraphPayloads.Payload([3, 4], [x, y, view, sum]));
+        Assert.Equal(ys.Select(q => q + q), await ReadAsync(sum));
+        Assert.Equal(ys.Select(q => q * q), await ReadAsync(product));
+    }
+
+    [Fact]
     public async Task NodeWithoutComputeFlag_IsSkippedLikeGgmlCpu()
     {
         await using RpcServer server = await TestServer.StartAsync();
