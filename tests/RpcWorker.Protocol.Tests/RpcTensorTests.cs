@@ -56,4 +56,33 @@ public class RpcTensorTests
         bytes[295] = 1;
         Assert.False(RpcTensor.Read(bytes).IsNull);
     }
+
+    [Theory]
+    [InlineData("blk.3.attn_q.weight", "blk.3.attn_q.weight", true)]
+    [InlineData("blk.3.attn_q.weight", "blk.3.attn_k.weight", false)]
+    [InlineData("blk.3", "blk.3.attn_q", false)]
+    [InlineData("blk.3.attn_q", "blk.3", false)]
+    [InlineData("", "", true)]
+    [InlineData("", "x", false)]
+    [InlineData("café", "café", false)]
+    public void NameEquals_MatchesGetNameForAsciiAndDefersOtherNames(string wire, string candidate, bool expected)
+    {
+        var t = new RpcTensor();
+        System.Text.Encoding.UTF8.GetBytes(wire, t.Name);
+        Assert.Equal(expected, t.NameEquals(candidate));
+        if (expected)
+        {
+            Assert.Equal(candidate, t.GetName());
+        }
+    }
+
+    [Fact]
+    public void NameEquals_FullSixtyFourByteNameWithoutTerminator()
+    {
+        var t = new RpcTensor();
+        string name = new('n', RpcTensor.MaxName);
+        System.Text.Encoding.ASCII.GetBytes(name, t.Name);
+        Assert.True(t.NameEquals(name));
+        Assert.False(t.NameEquals(name[..^1]));
+    }
 }
