@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using RpcWorker.Compute.Execution;
 using RpcWorker.Compute.Formats;
 
@@ -199,7 +200,11 @@ internal readonly unsafe struct MatMulOperands
                 DotTiles.Block<TOps, TVec, F32Weights>(K, a, lda, rows, fb, d, cols, rowOffset, DotTiles.WideRegisterFile);
                 break;
             case WeightKind.F16:
-                if (MatMulTiling.Packs(Kind, cols) && rows <= MatMulTiling.MaxPackRows(K))
+                if (cols == 1 && TOps.Count >= Vector256<float>.Count && HalfGemv.IsSupported)
+                {
+                    HalfGemv.Run(K, a, lda, rows, fb[0], d[0] + rowOffset);
+                }
+                else if (MatMulTiling.Packs(Kind, cols) && rows <= MatMulTiling.MaxPackRows(K))
                 {
                     long ld = MatMulTiling.PaddedK(K);
                     DotTiles.Widen<TOps, TVec, F16Weights>(K, a, lda, rows, pack, ld);
