@@ -13,7 +13,6 @@ namespace RpcWorker.Compute.Execution;
 /// </summary>
 internal sealed class ThreadTeam : IDisposable
 {
-    private const int SpinsBeforeYield = 2048;
     private const int SpinMicroseconds = 50;
     private static readonly long s_spinTicks = Math.Max(1, Stopwatch.Frequency * SpinMicroseconds / 1_000_000);
 
@@ -177,22 +176,31 @@ internal sealed class ThreadTeam : IDisposable
             finally
             {
                 Interlocked.Increment(ref _finished);
+                WakeSleepers();
             }
         }
     }
 
+    /// <summary>The end of a job: spins like a barrier, then sleeps until the last worker has finished.</summary>
     private void WaitForWorkers()
     {
+        long start = Stopwatch.GetTimestamp();
         int spins = 0;
         while (Volatile.Read(ref _finished) != Size - 1)
         {
-            if (++spins < SpinsBeforeYield)
+            Thread.SpinWait(8);
+            if ((++spins & 63) == 0 && Stopwatch.GetTimestamp() - start > s_spinTicks)
             {
-                Thread.SpinWait(8);
-            }
-            else
-            {
-                Thread.Yield();
+                lock (_gate)
+                {
+                    Interlocked.Increment(ref _sleepers);
+                    while (Volatile.Read(ref _finished) != Size - 1)
+                    {
+                        Monitor.Wait(_gate);
+                    }
+                    Interlocked.Decrement(ref _sleepers);
+                }
+                return;
             }
         }
     }

@@ -59,6 +59,18 @@ public class ThreadTeamTests
     }
 
     [Fact]
+    public void Run_ReturnsOnlyAfterALateWorkerFinishes()
+    {
+        using var team = new ThreadTeam(3);
+        for (int run = 0; run < 3; run++)
+        {
+            var job = new LateWorkerJob(delayMillis: 5);
+            team.Run(job);
+            Assert.Equal(2, Volatile.Read(ref job.WorkersDone));
+        }
+    }
+
+    [Fact]
     public void Run_PoisonWakesMembersSleepingInTheBarrier()
     {
         using var team = new ThreadTeam(3);
@@ -92,6 +104,21 @@ public class ThreadTeamTests
                     Error = $"phase {p} saw {_counts[p]} of {size}";
                 }
                 team.Barrier(member);
+            }
+        }
+    }
+
+    /// <summary>The workers finish <c>delayMillis</c> after member 0, so <see cref="ThreadTeam.Run"/> has to wait for them.</summary>
+    private sealed class LateWorkerJob(int delayMillis) : ITeamJob
+    {
+        public int WorkersDone;
+
+        public void Run(ThreadTeam team, TeamMember member)
+        {
+            if (member.Index != 0)
+            {
+                Thread.Sleep(delayMillis);
+                Interlocked.Increment(ref WorkersDone);
             }
         }
     }
