@@ -1,9 +1,5 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
-using Microsoft.Extensions.Logging.Abstractions;
 using RpcWorker.Compute;
 using RpcWorker.Protocol;
 using RpcWorker.Protocol.Messages;
@@ -13,9 +9,9 @@ namespace RpcWorker.Benchmarks.Server;
 
 /// <summary>
 /// The per-request cost of GRAPH_COMPUTE outside the kernels: parsing, validating and building the graph, planning it and
-/// running it on the team, through the real <see cref="RpcSession"/> over in-memory pipes (inline schedulers, the socket transport's 64 KiB segments and 4 MiB pause threshold). The graph
-/// has a decode-sized tensor count (<see cref="Layers"/> × 8 nodes plus their weights, about 1,500 tensors at 128 layers)
-/// over tiny 32-float rows, so the kernels cost little and the bookkeeping shows. One operation = one GRAPH_COMPUTE
+/// running it on the team, through the real <see cref="RpcSession"/> embedded over in-memory pipes
+/// (<see cref="EmbeddedSession"/>). The graph has a decode-sized tensor count (<see cref="Layers"/> × 8 nodes plus their
+/// weights, about 1,400 tensors at 128 layers) over tiny 32-float rows, so the kernels cost little and the bookkeeping shows. One operation = one GRAPH_COMPUTE
 /// fenced by a GET_ALIGNMENT round trip; Allocated is what a client's every decode token costs the worker's GC.
 /// </summary>
 [MemoryDiagnoser]
@@ -23,11 +19,7 @@ public class GraphComputeBenchmarks
 {
     private const int Width = 32;
     private const int RowBytes = Width * sizeof(float);
-    private readonly CancellationTokenSource _stop = new();
-    private ServerContext _context = null!;
-    private Pipe _requests = null!;
-    private Pipe _responses = null!;
-    private Task _session = null!;
+    private EmbeddedSession _session = null!;
     private byte[] _payload = null!;
 
     [Params(128)]
@@ -39,27 +31,17 @@ public class GraphComputeBenchmarks
     [GlobalSetup]
     public async Task Setup()
     {
-        _context = new ServerContext(new ServerOptions { Threads = Threads, MemoryMiB = 64 }, NullLoggerFactory.Instance);
-        _requests = new Pipe(new PipeOptions(
-            readerScheduler: PipeScheduler.Inline,
-            writerScheduler: PipeScheduler.Inline,
-            pauseWriterThreshold: 4 << 20,
-            resumeWriterThreshold: 2 << 20,
-            minimumSegmentSize: 64 << 10,
-            useSynchronizationContext: false));
-        _responses = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, useSynchronizationContext: false));
-        var session = new RpcSession(1, _context, _requests.Reader, _responses.Writer);
-        _session = session.RunAsync(_stop.Token);
+        _session = new EmbeddedSession(Threads, memoryMiB: 64);
 
-        FrameWriter.WriteRequest(_requests.Writer, RpcCommand.Hello, new Hello.Request(default));
-        await ExchangeAsync(4 + ProtocolLimits.ConnCapsSize);
+        FrameWriter.WriteRequest(_session.Requests, RpcCommand.Hello, new Hello.Request(default));
+        await _session.ExchangeAsync(4 + ProtocolLimits.ConnCapsSize);
         var tensors = new List<RpcTensor>();
         var nodes = new List<ulong>();
         ulong bufferBytes = (ulong)(Layers * 12 + 4) * (Width * RowBytes);
-        FrameWriter.WriteRequest(_requests.Writer, RpcCommand.AllocBuffer, new AllocBuffer.Request(0, bufferBytes));
-        ulong handle = await ExchangeAsync(16);
-        FrameWriter.WriteRequest(_requests.Writer, RpcCommand.BufferGetBase, new BufferRequest(handle));
-        ulong next = await ExchangeAsync(8);
+        FrameWriter.WriteRequest(_session.Requests, RpcCommand.AllocBuffer, new AllocBuffer.Request(0, bufferBytes));
+        ulong handle = await _session.ExchangeAsync(16);
+        FrameWriter.WriteRequest(_session.Requests, RpcCommand.BufferGetBase, new BufferRequest(handle));
+        ulong next = await _session.ExchangeAsync(8);
         RpcTensor Add(GgmlOp op, uint rows, params ulong[] sources)
         {
             float param = op == GgmlOp.RmsNorm ? 1e-5f : 1f;
@@ -105,55 +87,12 @@ public class GraphComputeBenchmarks
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ulong> Compute()
     {
-        FrameWriter.WriteRequestHeader(_requests.Writer, RpcCommand.GraphCompute, (ulong)_payload.Length);
-        FrameWriter.WriteBytes(_requests.Writer, _payload);
-        FrameWriter.WriteRequest(_requests.Writer, RpcCommand.GetAlignment, new DeviceRequest(0));
-        return await ExchangeAsync(8);
+        FrameWriter.WriteRequestHeader(_session.Requests, RpcCommand.GraphCompute, (ulong)_payload.Length);
+        FrameWriter.WriteBytes(_session.Requests, _payload);
+        FrameWriter.WriteRequest(_session.Requests, RpcCommand.GetAlignment, new DeviceRequest(0));
+        return await _session.ExchangeAsync(8);
     }
 
     [GlobalCleanup]
-    public async Task Cleanup()
-    {
-        await _requests.Writer.CompleteAsync();
-        await _session;
-        await _responses.Reader.CompleteAsync();
-        _stop.Dispose();
-        _context.Dispose();
-    }
-
-    /// <summary>Flushes the pending requests and reads one response of <paramref name="size"/> bytes; returns its first u64.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ulong> ExchangeAsync(int size)
-    {
-        FlushResult flush = await _requests.Writer.FlushAsync();
-        if (flush.IsCompleted)
-        {
-            throw new InvalidOperationException("the session closed the connection");
-        }
-        PipeReader reader = _responses.Reader;
-        int total = ProtocolLimits.ResponseHeaderSize + size;
-        ReadResult result = await reader.ReadAsync();
-        while (result.Buffer.Length < total && !result.IsCompleted)
-        {
-            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-            result = await reader.ReadAsync();
-        }
-        if (result.Buffer.Length < total)
-        {
-            throw new InvalidOperationException("the session ended before answering");
-        }
-        ReadOnlySequence<byte> frame = result.Buffer.Slice(0, total);
-        ulong value = ReadResponse(frame, size);
-        reader.AdvanceTo(frame.End);
-        return value;
-    }
-
-    private static ulong ReadResponse(in ReadOnlySequence<byte> frame, int size)
-    {
-        Span<byte> bytes = stackalloc byte[ProtocolLimits.ResponseHeaderSize + sizeof(ulong)];
-        frame.Slice(0, bytes.Length).CopyTo(bytes);
-        return BinaryPrimitives.ReadUInt64LittleEndian(bytes) == (ulong)size
-            ? BinaryPrimitives.ReadUInt64LittleEndian(bytes[ProtocolLimits.ResponseHeaderSize..])
-            : throw new InvalidOperationException("unexpected response size");
-    }
+    public ValueTask Cleanup() => _session.DisposeAsync();
 }
