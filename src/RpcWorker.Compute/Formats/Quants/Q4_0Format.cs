@@ -153,22 +153,19 @@ internal sealed unsafe class Q4_0Format(SimdLevel simd) : RowFormat
     }
 
     /// <summary>
-    /// Q4_0 in the tiles: the unsigned nibbles go straight into <c>vpmaddubsw</c> and the −8 offset is subtracted as
-    /// 8·(pair sums of y), computed once per activation block: Σ(q−8)·y = Σq·y − 8·Σy (no sign trick per row).
+    /// Q4_0 in the tiles: the unsigned nibbles go straight into <c>vpmaddubsw</c> and the −8 offset is subtracted once
+    /// per block as 8·Σy: Σ(q−8)·y = Σq·y − 8·Σy. Pair sums are at most 2·15·128, so a whole block adds up in int16.
     /// </summary>
     private struct TileWeights : Q8_0DotTile.IWeights
     {
         public static int BlockBytes => Q4_0Format.BlockBytes;
 
+        public static int Offset => 8;
+
+        public static int Int16Groups => 8;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<byte> Row(byte* block) => SimdOps.Nibbles(block + 2);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Column(Vector256<sbyte> y) => Avx2.MultiplyAddAdjacent(Vector256.Create((byte)8), y).AsByte();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<short> Products(Vector256<byte> row, Vector256<sbyte> y, Vector256<byte> column) =>
-            Avx2.Subtract(Avx2.MultiplyAddAdjacent(row, y), column.AsInt16());
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Dot(long nb, byte* x, byte* y) => DotAvx2(nb, x, y);

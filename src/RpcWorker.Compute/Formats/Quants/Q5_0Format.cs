@@ -149,22 +149,19 @@ internal sealed unsafe class Q5_0Format(SimdLevel simd) : RowFormat
 
     /// <summary>
     /// Q5_0 in the tiles: the unsigned 5-bit values (nibble | high bit·16) go straight into <c>vpmaddubsw</c> and the −16
-    /// offset is subtracted as 16·(pair sums of y), computed once per activation block.
+    /// offset is subtracted once per block as 16·Σy. Pair sums are at most 2·31·128, so four groups add up in int16.
     /// </summary>
     private struct TileWeights : Q8_0DotTile.IWeights
     {
         public static int BlockBytes => Q5_0Format.BlockBytes;
 
+        public static int Offset => 16;
+
+        public static int Int16Groups => 4;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<byte> Row(byte* block) =>
             Avx2.Or(SimdOps.Nibbles(block + 6), Avx2.And(SimdOps.BytesFromBits(Unsafe.ReadUnaligned<uint>(block + 2)), Vector256.Create((byte)0x10)));
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Column(Vector256<sbyte> y) => Avx2.MultiplyAddAdjacent(Vector256.Create((byte)16), y).AsByte();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<short> Products(Vector256<byte> row, Vector256<sbyte> y, Vector256<byte> column) =>
-            Avx2.Subtract(Avx2.MultiplyAddAdjacent(row, y), column.AsInt16());
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Dot(long nb, byte* x, byte* y) => DotAvx2(nb, x, y);

@@ -5,19 +5,34 @@ using System.Runtime.Intrinsics.X86;
 namespace RpcWorker.Compute.Formats.Quants;
 
 /// <summary>
-/// AVX2 register tiles for <see cref="RowFormat.DotTile"/> of the formats dotted with Q8_0 activations: up to 4 weight rows
-/// × 4 columns per pass keep one float accumulator per (row, column), so each unpacked weight block serves every column of
-/// the tile and each activation block (with its scale and the per-format column term) every row; the horizontal sums run
-/// once per tile instead of once per output. Tile shapes are type parameters (<see cref="ITileDim"/>), so every edge
-/// shape is the same code with the unused accumulators compiled away.
+/// AVX2 blocks for <see cref="RowFormat.DotTile"/> of the formats dotted with Q8_0 activations (Q4_0, Q5_0, Q8_0).
+/// Several columns (prefill): each group of <see cref="PanelRows"/> weight rows is unpacked, a chunk of
+/// <see cref="ChunkBlocks"/> blocks at a time, into a row-interleaved panel on the stack: per block the eight rows'
+/// scales as floats, then eight vectors, vector g holding quants 4g..4g+3 of each of the eight rows. One broadcast
+/// 4-byte group of an activation block then meets all eight rows in one <c>vpmaddubsw</c>, so the integer sums of the
+/// eight rows build up in the lanes of one vector (no horizontal sums), and the float work (one convert, one multiply of
+/// the row scales by the column scale, one FMA) runs once per block for eight rows. Tiles of up to <see cref="Cols"/>
+/// columns share each panel vector. Weights stay untouched (the panel is scratch).
+/// Unsigned formats (<see cref="IWeights.Offset"/> &gt; 0) feed their quants straight into <c>vpmaddubsw</c> and subtract
+/// Offset·Σy per block (Σy computed once per column and block); signed Q8_0 uses the sign trick |w|·(y·sign w).
+/// Every block's integer sum is exact; only the order of the float accumulation differs from the per-row dot.
 /// </summary>
 internal static unsafe class Q8_0DotTile
 {
-    /// <summary>Rows per prefill tile.</summary>
-    public const int Rows = 4;
+    /// <summary>Weight rows per panel (the lanes of one vector of int32 or float).</summary>
+    public const int PanelRows = 8;
 
-    /// <summary>Columns per prefill tile.</summary>
-    public const int Cols = 3;
+    /// <summary>Columns per register tile.</summary>
+    public const int Cols = 4;
+
+    /// <summary>Blocks per panel chunk.</summary>
+    public const int ChunkBlocks = 32;
+
+    /// <summary>Columns whose scales and sums are prepared at once.</summary>
+    public const int ChunkCols = 64;
+
+    /// <summary>Bytes per block in the panel: eight float scales, then eight vectors of eight rows × four quants.</summary>
+    private const int PanelBlockBytes = 32 + (PanelRows * 32);
 
     /// <summary>A compile-time tile dimension.</summary>
     public interface ITileDim
@@ -25,19 +40,22 @@ internal static unsafe class Q8_0DotTile
         static abstract int Value { get; }
     }
 
-    /// <summary>The weight side of the tile: one block's quants and the 16-bit pair sums of a block product.</summary>
+    /// <summary>The weight side: how a block unpacks to 32 byte quants.</summary>
     public interface IWeights
     {
         static abstract int BlockBytes { get; }
 
-        /// <summary>The quants of the block at <paramref name="block"/> (scale at offset 0) as the row operand.</summary>
+        /// <summary>0 for signed quants; otherwise the quants are unsigned and a quant q stands for q − Offset.</summary>
+        static abstract int Offset { get; }
+
+        /// <summary>
+        /// Groups of four quants per row whose <c>vpmaddubsw</c> pair sums can be added in int16 without overflow
+        /// (any |y| ≤ 128); 8 means the whole block.
+        /// </summary>
+        static abstract int Int16Groups { get; }
+
+        /// <summary>The 32 quants of the block at <paramref name="block"/> (scale at offset 0), in element order.</summary>
         static abstract Vector256<byte> Row(byte* block);
-
-        /// <summary>The per-activation-block operand shared by all rows (computed once per column and block).</summary>
-        static abstract Vector256<byte> Column(Vector256<sbyte> y);
-
-        /// <summary>Adjacent pair sums (int16) of row quants × activation quants.</summary>
-        static abstract Vector256<short> Products(Vector256<byte> row, Vector256<sbyte> y, Vector256<byte> column);
 
         /// <summary>The format's single-row dot product over <paramref name="nb"/> blocks (the decode path).</summary>
         static abstract float Dot(long nb, byte* x, byte* y);
@@ -64,6 +82,7 @@ internal static unsafe class Q8_0DotTile
     }
 
     /// <summary>The whole block: <c>d[j][rowOffset + i] = dot(a + i·lda, b[j])</c>.</summary>
+    [SkipLocalsInit]
     public static void Run<TW>(long n, byte* a, long lda, long rows, byte** b, int cols, float** d, long rowOffset)
         where TW : IWeights
     {
@@ -71,7 +90,7 @@ internal static unsafe class Q8_0DotTile
         if (cols == 1)
         {
             // Decode streams each weight row once: the plain per-row dot called directly measured faster end to end
-            // (llama-bench tg, Q4_0 1.1B, -t 2) than the 4-row tile, which spills accumulators.
+            // (llama-bench tg, Q4_0 1.1B, -t 2) than a multi-row tile.
             float* dst = d[0] + rowOffset;
             for (long i = 0; i < rows; i++)
             {
@@ -79,201 +98,278 @@ internal static unsafe class Q8_0DotTile
             }
             return;
         }
-        for (int j = 0; j < cols; j += Cols)
+        if (nb == 0)
         {
-            switch (Math.Min(Cols, cols - j))
+            for (int j = 0; j < cols; j++)
             {
-                case 4:
-                    Columns<TW, D4>(nb, a, lda, rows, b + j, d + j, rowOffset);
-                    break;
-                case 3:
-                    Columns<TW, D3>(nb, a, lda, rows, b + j, d + j, rowOffset);
-                    break;
-                case 2:
-                    Columns<TW, D2>(nb, a, lda, rows, b + j, d + j, rowOffset);
-                    break;
-                default:
-                    Columns<TW, D1>(nb, a, lda, rows, b + j, d + j, rowOffset);
-                    break;
+                new Span<float>(d[j] + rowOffset, (int)rows).Clear();
+            }
+            return;
+        }
+        byte* panelMemory = stackalloc byte[(ChunkBlocks * PanelBlockBytes) + 32];
+        byte* panel = (byte*)(((nint)panelMemory + 31) & ~(nint)31);
+        float* scales = stackalloc float[ChunkCols * ChunkBlocks];
+        int* offsets = stackalloc int[ChunkCols * ChunkBlocks];
+        for (long kb = 0; kb < nb; kb += ChunkBlocks)
+        {
+            int kc = (int)Math.Min(ChunkBlocks, nb - kb);
+            long yo = kb * Q8_0Format.BlockBytes;
+            for (int c0 = 0; c0 < cols; c0 += ChunkCols)
+            {
+                int cc = Math.Min(ChunkCols, cols - c0);
+                ColumnTerms<TW>(b + c0, cc, yo, kc, scales, offsets);
+                for (long r0 = 0; r0 < rows; r0 += PanelRows)
+                {
+                    int valid = (int)Math.Min(PanelRows, rows - r0);
+                    Pack<TW>(a + (r0 * lda), lda, valid, kb, kc, panel);
+                    long row = rowOffset + r0;
+                    bool accumulate = kb > 0;
+                    for (int j = 0; j < cc; j += Cols)
+                    {
+                        byte** bj = b + c0 + j;
+                        float** dj = d + c0 + j;
+                        float* sj = scales + (j * ChunkBlocks);
+                        int* oj = offsets + (j * ChunkBlocks);
+                        switch (Math.Min(Cols, cc - j))
+                        {
+                            case 4:
+                                Tile<TW, D4>(panel, kc, bj, yo, sj, oj, dj, row, valid, accumulate);
+                                break;
+                            case 3:
+                                Tile<TW, D3>(panel, kc, bj, yo, sj, oj, dj, row, valid, accumulate);
+                                break;
+                            case 2:
+                                Tile<TW, D2>(panel, kc, bj, yo, sj, oj, dj, row, valid, accumulate);
+                                break;
+                            default:
+                                Tile<TW, D1>(panel, kc, bj, yo, sj, oj, dj, row, valid, accumulate);
+                                break;
+                        }
+                    }
+                }
             }
         }
     }
 
-    private static void Columns<TW, TC>(long nb, byte* a, long lda, long rows, byte** b, float** d, long rowOffset)
+    /// <summary>
+    /// Per column and block of the chunk: the activation scale as a float and (unsigned formats) Offset·Σy,
+    /// at <c>[column·ChunkBlocks + block]</c>.
+    /// </summary>
+    private static void ColumnTerms<TW>(byte** b, int cols, long yo, int kc, float* scales, int* offsets)
         where TW : IWeights
-        where TC : ITileDim
     {
-        long i = 0;
-        for (; i + Rows <= rows; i += Rows)
+        for (int j = 0; j < cols; j++)
         {
-            Tile<TW, D4, TC>(nb, a + (i * lda), lda, b, d, rowOffset + i);
+            byte* y = b[j] + yo;
+            float* s = scales + (j * ChunkBlocks);
+            int* o = offsets + (j * ChunkBlocks);
+            for (int i = 0; i < kc; i++, y += Q8_0Format.BlockBytes)
+            {
+                s[i] = QuantMath.Half(y);
+                if (TW.Offset != 0)
+                {
+                    o[i] = TW.Offset * Sum(y + 2);
+                }
+            }
         }
-        Remainder<TW, TC>(nb, a + (i * lda), lda, rows - i, b, d, rowOffset + i);
     }
 
-    private static void Remainder<TW, TC>(long nb, byte* a, long lda, long rows, byte** b, float** d, long row)
-        where TW : IWeights
-        where TC : ITileDim
+    /// <summary>Σ of 32 signed bytes: <c>vpsadbw</c> of the bytes biased to unsigned, minus the bias.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Sum(byte* q)
     {
-        switch (rows)
+        Vector256<byte> biased = Avx2.Xor(Avx.LoadVector256(q), Vector256.Create((byte)0x80));
+        Vector256<long> sad = Avx2.SumAbsoluteDifferences(biased, Vector256<byte>.Zero).AsInt64();
+        Vector128<long> half = Sse2.Add(sad.GetLower(), sad.GetUpper());
+        return (int)(half.ToScalar() + half.GetElement(1)) - (32 * 128);
+    }
+
+    /// <summary>
+    /// Unpacks blocks [kb, kb + kc) of <paramref name="valid"/> rows (the rest of the eight lanes repeat row 0 and are
+    /// never stored) into the panel.
+    /// </summary>
+    private static void Pack<TW>(byte* a, long lda, int valid, long kb, int kc, byte* panel)
+        where TW : IWeights
+    {
+        byte* a0 = a;
+        byte* a1 = valid > 1 ? a + lda : a;
+        byte* a2 = valid > 2 ? a + (2 * lda) : a;
+        byte* a3 = valid > 3 ? a + (3 * lda) : a;
+        byte* a4 = valid > 4 ? a + (4 * lda) : a;
+        byte* a5 = valid > 5 ? a + (5 * lda) : a;
+        byte* a6 = valid > 6 ? a + (6 * lda) : a;
+        byte* a7 = valid > 7 ? a + (7 * lda) : a;
+        long wo = kb * TW.BlockBytes;
+        for (int i = 0; i < kc; i++, wo += TW.BlockBytes, panel += PanelBlockBytes)
         {
-            case 3:
-                Tile<TW, D3, TC>(nb, a, lda, b, d, row);
-                break;
-            case 2:
-                Tile<TW, D2, TC>(nb, a, lda, b, d, row);
-                break;
-            case 1:
-                Tile<TW, D1, TC>(nb, a, lda, b, d, row);
-                break;
-            default:
-                break;
+            float* s = (float*)panel;
+            s[0] = QuantMath.Half(a0 + wo);
+            s[1] = QuantMath.Half(a1 + wo);
+            s[2] = QuantMath.Half(a2 + wo);
+            s[3] = QuantMath.Half(a3 + wo);
+            s[4] = QuantMath.Half(a4 + wo);
+            s[5] = QuantMath.Half(a5 + wo);
+            s[6] = QuantMath.Half(a6 + wo);
+            s[7] = QuantMath.Half(a7 + wo);
+            // 8×8 transpose of 32-bit groups: row r's group g goes to lane r of vector g.
+            Vector256<int> t0 = TW.Row(a0 + wo).AsInt32();
+            Vector256<int> t1 = TW.Row(a1 + wo).AsInt32();
+            Vector256<int> t2 = TW.Row(a2 + wo).AsInt32();
+            Vector256<int> t3 = TW.Row(a3 + wo).AsInt32();
+            Vector256<int> t4 = TW.Row(a4 + wo).AsInt32();
+            Vector256<int> t5 = TW.Row(a5 + wo).AsInt32();
+            Vector256<int> t6 = TW.Row(a6 + wo).AsInt32();
+            Vector256<int> t7 = TW.Row(a7 + wo).AsInt32();
+            Vector256<int> u0 = Avx2.UnpackLow(t0, t1);
+            Vector256<int> u1 = Avx2.UnpackHigh(t0, t1);
+            Vector256<int> u2 = Avx2.UnpackLow(t2, t3);
+            Vector256<int> u3 = Avx2.UnpackHigh(t2, t3);
+            Vector256<int> u4 = Avx2.UnpackLow(t4, t5);
+            Vector256<int> u5 = Avx2.UnpackHigh(t4, t5);
+            Vector256<int> u6 = Avx2.UnpackLow(t6, t7);
+            Vector256<int> u7 = Avx2.UnpackHigh(t6, t7);
+            Vector256<long> v0 = Avx2.UnpackLow(u0.AsInt64(), u2.AsInt64());
+            Vector256<long> v1 = Avx2.UnpackHigh(u0.AsInt64(), u2.AsInt64());
+            Vector256<long> v2 = Avx2.UnpackLow(u1.AsInt64(), u3.AsInt64());
+            Vector256<long> v3 = Avx2.UnpackHigh(u1.AsInt64(), u3.AsInt64());
+            Vector256<long> v4 = Avx2.UnpackLow(u4.AsInt64(), u6.AsInt64());
+            Vector256<long> v5 = Avx2.UnpackHigh(u4.AsInt64(), u6.AsInt64());
+            Vector256<long> v6 = Avx2.UnpackLow(u5.AsInt64(), u7.AsInt64());
+            Vector256<long> v7 = Avx2.UnpackHigh(u5.AsInt64(), u7.AsInt64());
+            byte* q = panel + 32;
+            Avx.StoreAligned((long*)q, Avx2.Permute2x128(v0, v4, 0x20));
+            Avx.StoreAligned((long*)(q + 32), Avx2.Permute2x128(v1, v5, 0x20));
+            Avx.StoreAligned((long*)(q + 64), Avx2.Permute2x128(v2, v6, 0x20));
+            Avx.StoreAligned((long*)(q + 96), Avx2.Permute2x128(v3, v7, 0x20));
+            Avx.StoreAligned((long*)(q + 128), Avx2.Permute2x128(v0, v4, 0x31));
+            Avx.StoreAligned((long*)(q + 160), Avx2.Permute2x128(v1, v5, 0x31));
+            Avx.StoreAligned((long*)(q + 192), Avx2.Permute2x128(v2, v6, 0x31));
+            Avx.StoreAligned((long*)(q + 224), Avx2.Permute2x128(v3, v7, 0x31));
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Step(Vector256<float> acc, Vector256<short> products, Vector256<float> scale) =>
-        Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(products, Vector256.Create((short)1))), scale, acc);
+    private static Vector256<sbyte> Broadcast(byte* p) => Avx2.BroadcastScalarToVector256((int*)p).AsSByte();
 
-    private static void Tile<TW, TR, TC>(long nb, byte* a, long lda, byte** b, float** d, long row)
+    /// <summary>Eight panel rows × <typeparamref name="TC"/> columns over the chunk's <paramref name="kc"/> blocks.</summary>
+    private static void Tile<TW, TC>(byte* panel, int kc, byte** b, long yo, float* scales, int* offsets, float** d, long row, int valid, bool accumulate)
         where TW : IWeights
-        where TR : ITileDim
         where TC : ITileDim
     {
-        byte* a0 = a;
-        byte* a1 = TR.Value > 1 ? a + (1 * lda) : a;
-        byte* a2 = TR.Value > 2 ? a + (2 * lda) : a;
-        byte* a3 = TR.Value > 3 ? a + (3 * lda) : a;
-        byte* y0 = b[0];
-        byte* y1 = TC.Value > 1 ? b[1] : y0;
-        byte* y2 = TC.Value > 2 ? b[2] : y0;
-        byte* y3 = TC.Value > 3 ? b[3] : y0;
-        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default;
-        Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default;
-        Vector256<float> c20 = default, c21 = default, c22 = default, c23 = default;
-        Vector256<float> c30 = default, c31 = default, c32 = default, c33 = default;
-        for (long i = 0; i < nb; i++)
+        byte* y0 = b[0] + yo + 2;
+        byte* y1 = TC.Value > 1 ? b[1] + yo + 2 : y0;
+        byte* y2 = TC.Value > 2 ? b[2] + yo + 2 : y0;
+        byte* y3 = TC.Value > 3 ? b[3] + yo + 2 : y0;
+        float* s0 = scales;
+        float* s1 = scales + ChunkBlocks;
+        float* s2 = scales + (2 * ChunkBlocks);
+        float* s3 = scales + (3 * ChunkBlocks);
+        int* o0 = offsets;
+        int* o1 = offsets + ChunkBlocks;
+        int* o2 = offsets + (2 * ChunkBlocks);
+        int* o3 = offsets + (3 * ChunkBlocks);
+        Vector256<short> ones = Vector256.Create((short)1);
+        Vector256<float> f0 = default, f1 = default, f2 = default, f3 = default;
+        for (int i = 0; i < kc; i++)
         {
-            long wo = i * TW.BlockBytes;
-            long yo = i * Q8_0Format.BlockBytes;
-            Vector256<byte> w0 = TW.Row(a0 + wo);
-            Vector256<float> s0 = Vector256.Create(QuantMath.Half(a0 + wo));
-            Vector256<byte> w1 = TR.Value > 1 ? TW.Row(a1 + wo) : default;
-            Vector256<float> s1 = TR.Value > 1 ? Vector256.Create(QuantMath.Half(a1 + wo)) : default;
-            Vector256<byte> w2 = TR.Value > 2 ? TW.Row(a2 + wo) : default;
-            Vector256<float> s2 = TR.Value > 2 ? Vector256.Create(QuantMath.Half(a2 + wo)) : default;
-            Vector256<byte> w3 = TR.Value > 3 ? TW.Row(a3 + wo) : default;
-            Vector256<float> s3 = TR.Value > 3 ? Vector256.Create(QuantMath.Half(a3 + wo)) : default;
+            byte* p = panel + (i * PanelBlockBytes) + 32;
+            long yi = i * Q8_0Format.BlockBytes;
+            Vector256<int> i0 = default, i1 = default, i2 = default, i3 = default;
+            if (TW.Offset == 0)
             {
-                Vector256<sbyte> y = Avx.LoadVector256((sbyte*)(y0 + yo + 2));
-                Vector256<byte> k = TW.Column(y);
-                Vector256<float> t = Vector256.Create(QuantMath.Half(y0 + yo));
-                c00 = Step(c00, TW.Products(w0, y, k), s0 * t);
-                if (TR.Value > 1)
+                for (int g = 0; g < 8; g++)
                 {
-                    c10 = Step(c10, TW.Products(w1, y, k), s1 * t);
-                }
-                if (TR.Value > 2)
-                {
-                    c20 = Step(c20, TW.Products(w2, y, k), s2 * t);
-                }
-                if (TR.Value > 3)
-                {
-                    c30 = Step(c30, TW.Products(w3, y, k), s3 * t);
+                    Vector256<sbyte> w = Avx.LoadAlignedVector256((sbyte*)(p + (g * 32)));
+                    Vector256<byte> aw = Avx2.Abs(w);
+                    i0 = Avx2.Add(i0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(aw, Avx2.Sign(Broadcast(y0 + yi + (g * 4)), w)), ones));
+                    if (TC.Value > 1)
+                    {
+                        i1 = Avx2.Add(i1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(aw, Avx2.Sign(Broadcast(y1 + yi + (g * 4)), w)), ones));
+                    }
+                    if (TC.Value > 2)
+                    {
+                        i2 = Avx2.Add(i2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(aw, Avx2.Sign(Broadcast(y2 + yi + (g * 4)), w)), ones));
+                    }
+                    if (TC.Value > 3)
+                    {
+                        i3 = Avx2.Add(i3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(aw, Avx2.Sign(Broadcast(y3 + yi + (g * 4)), w)), ones));
+                    }
                 }
             }
+            else
+            {
+                for (int g0 = 0; g0 < 8; g0 += TW.Int16Groups)
+                {
+                    Vector256<short> h0 = default, h1 = default, h2 = default, h3 = default;
+                    for (int g = g0; g < g0 + TW.Int16Groups; g++)
+                    {
+                        Vector256<byte> w = Avx.LoadAlignedVector256(p + (g * 32));
+                        h0 = Avx2.Add(h0, Avx2.MultiplyAddAdjacent(w, Broadcast(y0 + yi + (g * 4))));
+                        if (TC.Value > 1)
+                        {
+                            h1 = Avx2.Add(h1, Avx2.MultiplyAddAdjacent(w, Broadcast(y1 + yi + (g * 4))));
+                        }
+                        if (TC.Value > 2)
+                        {
+                            h2 = Avx2.Add(h2, Avx2.MultiplyAddAdjacent(w, Broadcast(y2 + yi + (g * 4))));
+                        }
+                        if (TC.Value > 3)
+                        {
+                            h3 = Avx2.Add(h3, Avx2.MultiplyAddAdjacent(w, Broadcast(y3 + yi + (g * 4))));
+                        }
+                    }
+                    i0 = Avx2.Add(i0, Avx2.MultiplyAddAdjacent(h0, ones));
+                    i1 = TC.Value > 1 ? Avx2.Add(i1, Avx2.MultiplyAddAdjacent(h1, ones)) : i1;
+                    i2 = TC.Value > 2 ? Avx2.Add(i2, Avx2.MultiplyAddAdjacent(h2, ones)) : i2;
+                    i3 = TC.Value > 3 ? Avx2.Add(i3, Avx2.MultiplyAddAdjacent(h3, ones)) : i3;
+                }
+                i0 = Avx2.Subtract(i0, Vector256.Create(o0[i]));
+                i1 = TC.Value > 1 ? Avx2.Subtract(i1, Vector256.Create(o1[i])) : i1;
+                i2 = TC.Value > 2 ? Avx2.Subtract(i2, Vector256.Create(o2[i])) : i2;
+                i3 = TC.Value > 3 ? Avx2.Subtract(i3, Vector256.Create(o3[i])) : i3;
+            }
+            Vector256<float> rs = Avx.LoadAlignedVector256((float*)(p - 32));
+            f0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), Avx.Multiply(rs, Vector256.Create(s0[i])), f0);
             if (TC.Value > 1)
             {
-                Vector256<sbyte> y = Avx.LoadVector256((sbyte*)(y1 + yo + 2));
-                Vector256<byte> k = TW.Column(y);
-                Vector256<float> t = Vector256.Create(QuantMath.Half(y1 + yo));
-                c01 = Step(c01, TW.Products(w0, y, k), s0 * t);
-                if (TR.Value > 1)
-                {
-                    c11 = Step(c11, TW.Products(w1, y, k), s1 * t);
-                }
-                if (TR.Value > 2)
-                {
-                    c21 = Step(c21, TW.Products(w2, y, k), s2 * t);
-                }
-                if (TR.Value > 3)
-                {
-                    c31 = Step(c31, TW.Products(w3, y, k), s3 * t);
-                }
+                f1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i1), Avx.Multiply(rs, Vector256.Create(s1[i])), f1);
             }
             if (TC.Value > 2)
             {
-                Vector256<sbyte> y = Avx.LoadVector256((sbyte*)(y2 + yo + 2));
-                Vector256<byte> k = TW.Column(y);
-                Vector256<float> t = Vector256.Create(QuantMath.Half(y2 + yo));
-                c02 = Step(c02, TW.Products(w0, y, k), s0 * t);
-                if (TR.Value > 1)
-                {
-                    c12 = Step(c12, TW.Products(w1, y, k), s1 * t);
-                }
-                if (TR.Value > 2)
-                {
-                    c22 = Step(c22, TW.Products(w2, y, k), s2 * t);
-                }
-                if (TR.Value > 3)
-                {
-                    c32 = Step(c32, TW.Products(w3, y, k), s3 * t);
-                }
+                f2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i2), Avx.Multiply(rs, Vector256.Create(s2[i])), f2);
             }
             if (TC.Value > 3)
             {
-                Vector256<sbyte> y = Avx.LoadVector256((sbyte*)(y3 + yo + 2));
-                Vector256<byte> k = TW.Column(y);
-                Vector256<float> t = Vector256.Create(QuantMath.Half(y3 + yo));
-                c03 = Step(c03, TW.Products(w0, y, k), s0 * t);
-                if (TR.Value > 1)
-                {
-                    c13 = Step(c13, TW.Products(w1, y, k), s1 * t);
-                }
-                if (TR.Value > 2)
-                {
-                    c23 = Step(c23, TW.Products(w2, y, k), s2 * t);
-                }
-                if (TR.Value > 3)
-                {
-                    c33 = Step(c33, TW.Products(w3, y, k), s3 * t);
-                }
+                f3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i3), Avx.Multiply(rs, Vector256.Create(s3[i])), f3);
             }
         }
-        Store<TR>(d[0] + row, c00, c10, c20, c30);
-        if (TC.Value == 1)
+        Store(d[0] + row, f0, valid, accumulate);
+        if (TC.Value > 1)
         {
-            return;
+            Store(d[1] + row, f1, valid, accumulate);
         }
-        Store<TR>(d[1] + row, c01, c11, c21, c31);
-        if (TC.Value == 2)
+        if (TC.Value > 2)
         {
-            return;
+            Store(d[2] + row, f2, valid, accumulate);
         }
-        Store<TR>(d[2] + row, c02, c12, c22, c32);
-        if (TC.Value == 3)
+        if (TC.Value > 3)
         {
-            return;
+            Store(d[3] + row, f3, valid, accumulate);
         }
-        Store<TR>(d[3] + row, c03, c13, c23, c33);
     }
 
+    /// <summary>Writes (or, after the first chunk, adds) the first <paramref name="valid"/> lanes at <paramref name="dst"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TR>(float* dst, Vector256<float> c0, Vector256<float> c1, Vector256<float> c2, Vector256<float> c3)
-        where TR : ITileDim
+    private static void Store(float* dst, Vector256<float> v, int valid, bool accumulate)
     {
-        dst[0] = Vector256.Sum(c0);
-        if (TR.Value > 1)
+        if (valid == PanelRows)
         {
-            dst[1] = Vector256.Sum(c1);
+            Avx.Store(dst, accumulate ? Avx.Add(Avx.LoadVector256(dst), v) : v);
+            return;
         }
-        if (TR.Value > 2)
+        for (int r = 0; r < valid; r++)
         {
-            dst[2] = Vector256.Sum(c2);
-        }
-        if (TR.Value > 3)
-        {
-            dst[3] = Vector256.Sum(c3);
+            dst[r] = accumulate ? dst[r] + v.GetElement(r) : v.GetElement(r);
         }
     }
 }

@@ -147,23 +147,17 @@ internal sealed unsafe class Q8_0Format(SimdLevel simd) : RowFormat
         return i < nb ? sum + DotAvx2(nb - i, x, y) : sum;
     }
 
-    /// <summary>
-    /// Q8_0 in the tiles: the sign trick with the activation side made unsigned once per block (|y|, shared by all rows)
-    /// and each row's signs moved onto it: Σx·y = Σ|y|·(x·sign y).
-    /// </summary>
+    /// <summary>Q8_0 in the tiles: signed quants, multiplied with the sign trick Σx·y = Σ|x|·(y·sign x).</summary>
     private struct TileWeights : Q8_0DotTile.IWeights
     {
         public static int BlockBytes => Q8_0Format.BlockBytes;
 
+        public static int Offset => 0;
+
+        public static int Int16Groups => 1;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<byte> Row(byte* block) => Avx.LoadVector256(block + 2);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Column(Vector256<sbyte> y) => Avx2.Abs(y);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<short> Products(Vector256<byte> row, Vector256<sbyte> y, Vector256<byte> column) =>
-            Avx2.MultiplyAddAdjacent(column, Avx2.Sign(row.AsSByte(), y));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Dot(long nb, byte* x, byte* y) => DotAvx2(nb, x, y);
