@@ -251,6 +251,16 @@ internal static unsafe class Q8_0DotTile
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<sbyte> Broadcast(byte* p) => Avx2.BroadcastScalarToVector256((int*)p).AsSByte();
 
+    /// <summary>One group of four quants of eight rows (signed) against one column: Σ|w|·(y·sign w) added in int32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> SignedStep(Vector256<int> acc, Vector256<byte> aw, Vector256<sbyte> w, byte* y, Vector256<short> ones) =>
+        Avx2.Add(acc, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(aw, Avx2.Sign(Broadcast(y), w)), ones));
+
+    /// <summary>One group of four quants of eight rows (unsigned) against one column, pair sums added in int16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> UnsignedStep(Vector256<short> acc, Vector256<byte> w, byte* y) =>
+        Avx2.Add(acc, Avx2.MultiplyAddAdjacent(w, Broadcast(y)));
+
     /// <summary>Eight panel rows × <typeparamref name="TC"/> columns over the chunk's <paramref name="kc"/> blocks.</summary>
     private static void Tile<TW, TC>(byte* panel, int kc, byte** b, long yo, float* scales, int* offsets, float** d, long row, int valid, bool accumulate)
         where TW : IWeights
@@ -260,88 +270,77 @@ internal static unsafe class Q8_0DotTile
         byte* y1 = TC.Value > 1 ? b[1] + yo + 2 : y0;
         byte* y2 = TC.Value > 2 ? b[2] + yo + 2 : y0;
         byte* y3 = TC.Value > 3 ? b[3] + yo + 2 : y0;
-        float* s0 = scales;
-        float* s1 = scales + ChunkBlocks;
-        float* s2 = scales + (2 * ChunkBlocks);
-        float* s3 = scales + (3 * ChunkBlocks);
-        int* o0 = offsets;
-        int* o1 = offsets + ChunkBlocks;
-        int* o2 = offsets + (2 * ChunkBlocks);
-        int* o3 = offsets + (3 * ChunkBlocks);
         Vector256<short> ones = Vector256.Create((short)1);
         Vector256<float> f0 = default, f1 = default, f2 = default, f3 = default;
-        for (int i = 0; i < kc; i++)
+        byte* p = panel + 32;
+        for (nint i = 0; i < kc; i++, p += PanelBlockBytes)
         {
-            byte* p = panel + (i * PanelBlockBytes) + 32;
-            long yi = i * Q8_0Format.BlockBytes;
             Vector256<int> i0 = default, i1 = default, i2 = default, i3 = default;
             if (TW.Offset == 0)
             {
-                for (int g = 0; g < 8; g++)
+                // Two groups per iteration (the loop overhead is a sizeable share of this short body).
+                for (nint g = 0; g < 32; g += 8)
                 {
-                    Vector256<sbyte> w = Avx.LoadAlignedVector256((sbyte*)(p + (g * 32)));
+                    Vector256<sbyte> w = Avx.LoadAlignedVector256((sbyte*)(p + (g * 8)));
                     Vector256<byte> aw = Avx2.Abs(w);
-                    i0 = Avx2.Add(i0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(aw, Avx2.Sign(Broadcast(y0 + yi + (g * 4)), w)), ones));
-                    if (TC.Value > 1)
-                    {
-                        i1 = Avx2.Add(i1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(aw, Avx2.Sign(Broadcast(y1 + yi + (g * 4)), w)), ones));
-                    }
-                    if (TC.Value > 2)
-                    {
-                        i2 = Avx2.Add(i2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(aw, Avx2.Sign(Broadcast(y2 + yi + (g * 4)), w)), ones));
-                    }
-                    if (TC.Value > 3)
-                    {
-                        i3 = Avx2.Add(i3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(aw, Avx2.Sign(Broadcast(y3 + yi + (g * 4)), w)), ones));
-                    }
+                    i0 = SignedStep(i0, aw, w, y0 + g, ones);
+                    i1 = TC.Value > 1 ? SignedStep(i1, aw, w, y1 + g, ones) : i1;
+                    i2 = TC.Value > 2 ? SignedStep(i2, aw, w, y2 + g, ones) : i2;
+                    i3 = TC.Value > 3 ? SignedStep(i3, aw, w, y3 + g, ones) : i3;
+                    w = Avx.LoadAlignedVector256((sbyte*)(p + (g * 8) + 32));
+                    aw = Avx2.Abs(w);
+                    i0 = SignedStep(i0, aw, w, y0 + g + 4, ones);
+                    i1 = TC.Value > 1 ? SignedStep(i1, aw, w, y1 + g + 4, ones) : i1;
+                    i2 = TC.Value > 2 ? SignedStep(i2, aw, w, y2 + g + 4, ones) : i2;
+                    i3 = TC.Value > 3 ? SignedStep(i3, aw, w, y3 + g + 4, ones) : i3;
                 }
             }
             else
             {
-                for (int g0 = 0; g0 < 8; g0 += TW.Int16Groups)
+                for (nint g0 = 0; g0 < 32; g0 += 4 * TW.Int16Groups)
                 {
                     Vector256<short> h0 = default, h1 = default, h2 = default, h3 = default;
-                    for (int g = g0; g < g0 + TW.Int16Groups; g++)
+                    for (nint g = g0; g < g0 + (4 * TW.Int16Groups); g += 8)
                     {
-                        Vector256<byte> w = Avx.LoadAlignedVector256(p + (g * 32));
-                        h0 = Avx2.Add(h0, Avx2.MultiplyAddAdjacent(w, Broadcast(y0 + yi + (g * 4))));
-                        if (TC.Value > 1)
-                        {
-                            h1 = Avx2.Add(h1, Avx2.MultiplyAddAdjacent(w, Broadcast(y1 + yi + (g * 4))));
-                        }
-                        if (TC.Value > 2)
-                        {
-                            h2 = Avx2.Add(h2, Avx2.MultiplyAddAdjacent(w, Broadcast(y2 + yi + (g * 4))));
-                        }
-                        if (TC.Value > 3)
-                        {
-                            h3 = Avx2.Add(h3, Avx2.MultiplyAddAdjacent(w, Broadcast(y3 + yi + (g * 4))));
-                        }
+                        Vector256<byte> w = Avx.LoadAlignedVector256(p + (g * 8));
+                        h0 = UnsignedStep(h0, w, y0 + g);
+                        h1 = TC.Value > 1 ? UnsignedStep(h1, w, y1 + g) : h1;
+                        h2 = TC.Value > 2 ? UnsignedStep(h2, w, y2 + g) : h2;
+                        h3 = TC.Value > 3 ? UnsignedStep(h3, w, y3 + g) : h3;
+                        w = Avx.LoadAlignedVector256(p + (g * 8) + 32);
+                        h0 = UnsignedStep(h0, w, y0 + g + 4);
+                        h1 = TC.Value > 1 ? UnsignedStep(h1, w, y1 + g + 4) : h1;
+                        h2 = TC.Value > 2 ? UnsignedStep(h2, w, y2 + g + 4) : h2;
+                        h3 = TC.Value > 3 ? UnsignedStep(h3, w, y3 + g + 4) : h3;
                     }
                     i0 = Avx2.Add(i0, Avx2.MultiplyAddAdjacent(h0, ones));
                     i1 = TC.Value > 1 ? Avx2.Add(i1, Avx2.MultiplyAddAdjacent(h1, ones)) : i1;
                     i2 = TC.Value > 2 ? Avx2.Add(i2, Avx2.MultiplyAddAdjacent(h2, ones)) : i2;
                     i3 = TC.Value > 3 ? Avx2.Add(i3, Avx2.MultiplyAddAdjacent(h3, ones)) : i3;
                 }
-                i0 = Avx2.Subtract(i0, Vector256.Create(o0[i]));
-                i1 = TC.Value > 1 ? Avx2.Subtract(i1, Vector256.Create(o1[i])) : i1;
-                i2 = TC.Value > 2 ? Avx2.Subtract(i2, Vector256.Create(o2[i])) : i2;
-                i3 = TC.Value > 3 ? Avx2.Subtract(i3, Vector256.Create(o3[i])) : i3;
+                i0 = Avx2.Subtract(i0, Vector256.Create(offsets[i]));
+                i1 = TC.Value > 1 ? Avx2.Subtract(i1, Vector256.Create(offsets[i + ChunkBlocks])) : i1;
+                i2 = TC.Value > 2 ? Avx2.Subtract(i2, Vector256.Create(offsets[i + (2 * ChunkBlocks)])) : i2;
+                i3 = TC.Value > 3 ? Avx2.Subtract(i3, Vector256.Create(offsets[i + (3 * ChunkBlocks)])) : i3;
             }
             Vector256<float> rs = Avx.LoadAlignedVector256((float*)(p - 32));
-            f0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), Avx.Multiply(rs, Vector256.Create(s0[i])), f0);
+            f0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), Avx.Multiply(rs, Vector256.Create(scales[i])), f0);
             if (TC.Value > 1)
             {
-                f1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i1), Avx.Multiply(rs, Vector256.Create(s1[i])), f1);
+                f1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i1), Avx.Multiply(rs, Vector256.Create(scales[i + ChunkBlocks])), f1);
             }
             if (TC.Value > 2)
             {
-                f2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i2), Avx.Multiply(rs, Vector256.Create(s2[i])), f2);
+                f2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i2), Avx.Multiply(rs, Vector256.Create(scales[i + (2 * ChunkBlocks)])), f2);
             }
             if (TC.Value > 3)
             {
-                f3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i3), Avx.Multiply(rs, Vector256.Create(s3[i])), f3);
+                f3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i3), Avx.Multiply(rs, Vector256.Create(scales[i + (3 * ChunkBlocks)])), f3);
             }
+            y0 += Q8_0Format.BlockBytes;
+            y1 += Q8_0Format.BlockBytes;
+            y2 += Q8_0Format.BlockBytes;
+            y3 += Q8_0Format.BlockBytes;
         }
         Store(d[0] + row, f0, valid, accumulate);
         if (TC.Value > 1)

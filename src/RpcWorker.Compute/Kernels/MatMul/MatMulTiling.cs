@@ -21,8 +21,11 @@ internal readonly record struct MatMulTiling(int RowBlock, int ColBlock, long Ro
         long cb;
         if (kind == WeightKind.Quantized)
         {
-            rb = cols == 1 ? 64 : 16;
-            cb = rows == 1 ? 64 : 16;
+            // 64 x 64: the Q4_0/Q5_0/Q8_0 prefill panels unpack each weight row group once per item for all of its
+            // columns and prepare each column once for all of its rows (64 x 64 measured 1.3-1.4x faster than 16 x 16
+            // there, K-quant tiles neutral).
+            rb = 64;
+            cb = 64;
         }
         else if (cols < 4)
         {
