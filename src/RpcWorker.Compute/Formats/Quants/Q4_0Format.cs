@@ -153,8 +153,8 @@ internal sealed unsafe class Q4_0Format(SimdLevel simd) : RowFormat
     }
 
     /// <summary>
-    /// Q4_0 in the tiles: the unsigned nibbles go straight into <c>vpmaddubsw</c> and the −8 offset is subtracted once
-    /// per block as 8·Σy: Σ(q−8)·y = Σq·y − 8·Σy. Pair sums are at most 2·15·128, so a whole block adds up in int16.
+    /// Q4_0 in the tiles: the unsigned nibbles go straight into <c>vpmaddubsw</c> and the −8 offset enters as the start
+    /// value −8·Σy of the int16 sums: Σ(q−8)·y = Σq·y − 8·Σy. Per int16 lane a whole block ends within ±16·8·128.
     /// </summary>
     private struct TileWeights : Q8_0DotTile.IWeights
     {

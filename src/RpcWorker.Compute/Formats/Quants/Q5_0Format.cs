@@ -149,7 +149,7 @@ internal sealed unsafe class Q5_0Format(SimdLevel simd) : RowFormat
 
     /// <summary>
     /// Q5_0 in the tiles: the unsigned 5-bit values (nibble | high bit·16) go straight into <c>vpmaddubsw</c> and the −16
-    /// offset is subtracted once per block as 16·Σy. Pair sums are at most 2·31·128, so four groups add up in int16.
+    /// offset enters as the start value −16·Σy of the int16 sums. Per int16 lane four groups end within ±8·16·128.
     /// </summary>
     private struct TileWeights : Q8_0DotTile.IWeights
     {

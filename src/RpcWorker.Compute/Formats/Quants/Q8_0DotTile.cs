@@ -13,8 +13,9 @@ namespace RpcWorker.Compute.Formats.Quants;
 /// eight rows build up in the lanes of one vector (no horizontal sums), and the float work (one convert, one multiply of
 /// the row scales by the column scale, one FMA) runs once per block for eight rows. Tiles of up to <see cref="Cols"/>
 /// columns share each panel vector. Weights stay untouched (the panel is scratch).
-/// Unsigned formats (<see cref="IWeights.Offset"/> &gt; 0) feed their quants straight into <c>vpmaddubsw</c> and subtract
-/// Offset·Σy per block (Σy computed once per column and block); signed Q8_0 uses the sign trick |w|·(y·sign w).
+/// Unsigned formats (<see cref="IWeights.Offset"/> &gt; 0) feed their quants straight into <c>vpmaddubsw</c>; their int16
+/// sums start at −Offset·Σy over the activations each int16 lane meets (prepared once per column and block), so the
+/// wrapping int16 adds end at the exact Σ(q − Offset)·y, which always fits. Signed Q8_0 uses the sign trick |w|·(y·sign w).
 /// Every block's integer sum is exact; only the order of the float accumulation differs from the per-row dot.
 /// </summary>
 internal static unsafe class Q8_0DotTile
@@ -30,6 +31,9 @@ internal static unsafe class Q8_0DotTile
 
     /// <summary>Columns whose scales and sums are prepared at once.</summary>
     public const int ChunkCols = 64;
+
+    /// <summary>Ints per column in the int16 start values: two rounds per block.</summary>
+    private const int ColumnStride = 2 * ChunkBlocks;
 
     /// <summary>Bytes per block in the panel: eight float scales, then eight vectors of eight rows × four quants.</summary>
     private const int PanelBlockBytes = 32 + (PanelRows * 32);
@@ -49,8 +53,8 @@ internal static unsafe class Q8_0DotTile
         static abstract int Offset { get; }
 
         /// <summary>
-        /// Groups of four quants per row whose <c>vpmaddubsw</c> pair sums can be added in int16 without overflow
-        /// (any |y| ≤ 128); 8 means the whole block.
+        /// Unsigned formats: groups of four quants per row summed in one int16 round (8 = the whole block, an even
+        /// number). The adds wrap, so only the round's result Σ(q − Offset)·y per int16 lane has to fit, for any |y| ≤ 128.
         /// </summary>
         static abstract int Int16Groups { get; }
 
@@ -109,7 +113,7 @@ internal static unsafe class Q8_0DotTile
         byte* panelMemory = stackalloc byte[(ChunkBlocks * PanelBlockBytes) + 32];
         byte* panel = (byte*)(((nint)panelMemory + 31) & ~(nint)31);
         float* scales = stackalloc float[ChunkCols * ChunkBlocks];
-        int* offsets = stackalloc int[ChunkCols * ChunkBlocks];
+        int* starts = stackalloc int[ChunkCols * ColumnStride];
         for (long kb = 0; kb < nb; kb += ChunkBlocks)
         {
             int kc = (int)Math.Min(ChunkBlocks, nb - kb);
@@ -117,7 +121,7 @@ internal static unsafe class Q8_0DotTile
             for (int c0 = 0; c0 < cols; c0 += ChunkCols)
             {
                 int cc = Math.Min(ChunkCols, cols - c0);
-                ColumnTerms<TW>(b + c0, cc, yo, kc, scales, offsets);
+                ColumnTerms<TW>(b + c0, cc, yo, kc, scales, starts);
                 for (long r0 = 0; r0 < rows; r0 += PanelRows)
                 {
                     int valid = (int)Math.Min(PanelRows, rows - r0);
@@ -129,7 +133,7 @@ internal static unsafe class Q8_0DotTile
                         byte** bj = b + c0 + j;
                         float** dj = d + c0 + j;
                         float* sj = scales + (j * ChunkBlocks);
-                        int* oj = offsets + (j * ChunkBlocks);
+                        int* oj = starts + (j * ColumnStride);
                         switch (Math.Min(Cols, cc - j))
                         {
                             case 4:
@@ -152,36 +156,38 @@ internal static unsafe class Q8_0DotTile
     }
 
     /// <summary>
-    /// Per column and block of the chunk: the activation scale as a float and (unsigned formats) Offset·Σy,
-    /// at <c>[column·ChunkBlocks + block]</c>.
+    /// Per column and block of the chunk: the activation scale as a float at <c>scales[column·ChunkBlocks + block]</c>
+    /// and (unsigned formats) the start value of each round's int16 sums at <c>starts[column·ColumnStride + 2·block + round]</c>:
+    /// an int16 pair for the even and the odd lane of a row, −Offset·Σy over the activations that lane meets in the round
+    /// (2·Int16Groups of them; |value| ≤ 2·Int16Groups·Offset·128 = 16384 for Q4_0 and Q5_0).
     /// </summary>
-    private static void ColumnTerms<TW>(byte** b, int cols, long yo, int kc, float* scales, int* offsets)
+    private static void ColumnTerms<TW>(byte** b, int cols, long yo, int kc, float* scales, int* starts)
         where TW : IWeights
     {
         for (int j = 0; j < cols; j++)
         {
             byte* y = b[j] + yo;
             float* s = scales + (j * ChunkBlocks);
-            int* o = offsets + (j * ChunkBlocks);
+            int* o = starts + (j * ColumnStride);
             for (int i = 0; i < kc; i++, y += Q8_0Format.BlockBytes)
             {
                 s[i] = QuantMath.Half(y);
                 if (TW.Offset != 0)
                 {
-                    o[i] = TW.Offset * Sum(y + 2);
+                    // Lane k of t: Offset·(y[2k] + y[2k+1]); dword g of y (group g) feeds lanes 2g (even) and 2g+1 (odd).
+                    Vector256<short> t = Avx2.MultiplyAddAdjacent(Vector256.Create((byte)TW.Offset), Avx.LoadVector256((sbyte*)(y + 2)));
+                    t = Avx2.Add(t, Avx2.Shuffle(t.AsInt32(), 0x4E).AsInt16());
+                    t = Avx2.Add(t, Avx2.Shuffle(t.AsInt32(), 0xB1).AsInt16());
+                    if (TW.Int16Groups == 8)
+                    {
+                        t = Avx2.Add(t, Avx2.Permute2x128(t, t, 0x01));
+                    }
+                    Vector256<int> start = Avx2.Subtract(Vector256<short>.Zero, t).AsInt32();
+                    o[2 * i] = start.ToScalar();
+                    o[(2 * i) + 1] = start.GetElement(4);
                 }
             }
         }
-    }
-
-    /// <summary>Σ of 32 signed bytes: <c>vpsadbw</c> of the bytes biased to unsigned, minus the bias.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Sum(byte* q)
-    {
-        Vector256<byte> biased = Avx2.Xor(Avx.LoadVector256(q), Vector256.Create((byte)0x80));
-        Vector256<long> sad = Avx2.SumAbsoluteDifferences(biased, Vector256<byte>.Zero).AsInt64();
-        Vector128<long> half = Sse2.Add(sad.GetLower(), sad.GetUpper());
-        return (int)(half.ToScalar() + half.GetElement(1)) - (32 * 128);
     }
 
     /// <summary>
@@ -262,7 +268,7 @@ internal static unsafe class Q8_0DotTile
         Avx2.Add(acc, Avx2.MultiplyAddAdjacent(w, Broadcast(y)));
 
     /// <summary>Eight panel rows × <typeparamref name="TC"/> columns over the chunk's <paramref name="kc"/> blocks.</summary>
-    private static void Tile<TW, TC>(byte* panel, int kc, byte** b, long yo, float* scales, int* offsets, float** d, long row, int valid, bool accumulate)
+    private static void Tile<TW, TC>(byte* panel, int kc, byte** b, long yo, float* scales, int* starts, float** d, long row, int valid, bool accumulate)
         where TW : IWeights
         where TC : ITileDim
     {
@@ -299,7 +305,11 @@ internal static unsafe class Q8_0DotTile
             {
                 for (nint g0 = 0; g0 < 32; g0 += 4 * TW.Int16Groups)
                 {
-                    Vector256<short> h0 = default, h1 = default, h2 = default, h3 = default;
+                    nint at = (2 * i) + (g0 / (4 * TW.Int16Groups));
+                    Vector256<short> h0 = Vector256.Create(starts[at]).AsInt16();
+                    Vector256<short> h1 = TC.Value > 1 ? Vector256.Create(starts[at + ColumnStride]).AsInt16() : default;
+                    Vector256<short> h2 = TC.Value > 2 ? Vector256.Create(starts[at + (2 * ColumnStride)]).AsInt16() : default;
+                    Vector256<short> h3 = TC.Value > 3 ? Vector256.Create(starts[at + (3 * ColumnStride)]).AsInt16() : default;
                     for (nint g = g0; g < g0 + (4 * TW.Int16Groups); g += 8)
                     {
                         Vector256<byte> w = Avx.LoadAlignedVector256(p + (g * 8));
@@ -318,10 +328,6 @@ internal static unsafe class Q8_0DotTile
                     i2 = TC.Value > 2 ? Avx2.Add(i2, Avx2.MultiplyAddAdjacent(h2, ones)) : i2;
                     i3 = TC.Value > 3 ? Avx2.Add(i3, Avx2.MultiplyAddAdjacent(h3, ones)) : i3;
                 }
-                i0 = Avx2.Subtract(i0, Vector256.Create(offsets[i]));
-                i1 = TC.Value > 1 ? Avx2.Subtract(i1, Vector256.Create(offsets[i + ChunkBlocks])) : i1;
-                i2 = TC.Value > 2 ? Avx2.Subtract(i2, Vector256.Create(offsets[i + (2 * ChunkBlocks)])) : i2;
-                i3 = TC.Value > 3 ? Avx2.Subtract(i3, Vector256.Create(offsets[i + (3 * ChunkBlocks)])) : i3;
             }
             Vector256<float> rs = Avx.LoadAlignedVector256((float*)(p - 32));
             f0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), Avx.Multiply(rs, Vector256.Create(scales[i])), f0);
