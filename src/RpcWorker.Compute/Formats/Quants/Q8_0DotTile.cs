@@ -21,16 +21,16 @@ namespace RpcWorker.Compute.Formats.Quants;
 internal static unsafe class Q8_0DotTile
 {
     /// <summary>Weight rows per panel (the lanes of one vector of int32 or float).</summary>
-    public const int PanelRows = 8;
+    private const int PanelRows = 8;
 
     /// <summary>Columns per register tile.</summary>
-    public const int Cols = 4;
+    private const int Cols = 4;
 
     /// <summary>Blocks per panel chunk.</summary>
-    public const int ChunkBlocks = 32;
+    private const int ChunkBlocks = 32;
 
     /// <summary>Columns whose scales and sums are prepared at once.</summary>
-    public const int ChunkCols = 64;
+    private const int ChunkCols = 64;
 
     /// <summary>Ints per column in the int16 start values: two rounds per block.</summary>
     private const int ColumnStride = 2 * ChunkBlocks;
