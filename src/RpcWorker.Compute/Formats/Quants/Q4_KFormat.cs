@@ -161,62 +161,68 @@ internal sealed unsafe class Q4_KFormat(SimdLevel simd) : RowFormat
         return sum;
     }
 
+    /// <summary>
+    /// <c>ggml_vec_dot_q4_K_q8_K</c> (AVX2): the mins term stays in a float vector accumulator (no per-block horizontal
+    /// sum) and each group scale is one zero-extending <c>vpshufb</c> of the unpacked scales.
+    /// </summary>
     internal static float DotAvx2(long nb, byte* x, byte* y)
     {
         Vector256<float> acc = Vector256<float>.Zero;
-        float summ = 0;
+        Vector256<float> accMin = Vector256<float>.Zero;
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
-            KQuantScales.Unpack16(x + 4, out Vector128<sbyte> scales16, out Vector128<sbyte> mins16);
+            Vector256<byte> sm = Vector256.Create(KQuantScales.Unpack(x + 4));
             float dy = KDot.Scale(y);
-            summ += QuantMath.Half(x + 2) * dy * SimdOps.ScaleBsums(mins16, (short*)(y + Q8_KFormat.BsumsOffset));
-            Vector256<byte> sc = Vector256.Create(scales16.AsByte());
+            accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(KQuantScales.MinSums(sm, y)), Vector256.Create(QuantMath.Half(x + 2) * dy), accMin);
             sbyte* q8 = KDot.Quants(y);
             byte* q = x + 16;
-            Vector256<int> sumi = Avx2.Add(Avx2.Add(Avx2Step(q, q8, sc, 0), Avx2Step(q, q8, sc, 1)),
-                Avx2.Add(Avx2Step(q, q8, sc, 2), Avx2Step(q, q8, sc, 3)));
+            Vector256<int> sumi = Avx2.Add(Avx2.Add(Avx2Step(q, q8, sm, 0), Avx2Step(q, q8, sm, 1)),
+                Avx2.Add(Avx2Step(q, q8, sm, 2), Avx2Step(q, q8, sm, 3)));
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(QuantMath.Half(x) * dy), acc);
         }
-        return Vector256.Sum(acc) - summ;
+        return SimdOps.Sum(Avx.Subtract(acc, accMin));
     }
 
+    /// <summary><see cref="DotAvx2"/> with 64 values per <c>vpmaddubsw</c>.</summary>
     internal static float DotAvx512(long nb, byte* x, byte* y)
     {
         Vector512<float> acc = Vector512<float>.Zero;
-        float summ = 0;
+        Vector256<float> accMin = Vector256<float>.Zero;
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
-            KQuantScales.Unpack16(x + 4, out Vector128<sbyte> scales16, out Vector128<sbyte> mins16);
+            Vector128<byte> unpacked = KQuantScales.Unpack(x + 4);
             float dy = KDot.Scale(y);
-            summ += QuantMath.Half(x + 2) * dy * SimdOps.ScaleBsums(mins16, (short*)(y + Q8_KFormat.BsumsOffset));
-            Vector512<byte> sc = Vector512.Create(scales16.AsByte());
+            accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(KQuantScales.MinSums(Vector256.Create(unpacked), y)),
+                Vector256.Create(QuantMath.Half(x + 2) * dy), accMin);
+            Vector512<byte> sm = Vector512.Create(unpacked);
             sbyte* q8 = KDot.Quants(y);
             byte* q = x + 16;
-            Vector512<int> sumi = (Avx512Step(q, q8, sc, 0) + Avx512Step(q, q8, sc, 1)) + (Avx512Step(q, q8, sc, 2) + Avx512Step(q, q8, sc, 3));
+            Vector512<int> sumi = (Avx512Step(q, q8, sm, 0) + Avx512Step(q, q8, sm, 1)) + (Avx512Step(q, q8, sm, 2) + Avx512Step(q, q8, sm, 3));
             acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(sumi), Vector512.Create(QuantMath.Half(x) * dy), acc);
         }
-        return Vector512.Sum(acc) - summ;
+        return SimdOps.Sum(Avx.Subtract(Avx.Add(acc.GetLower(), acc.GetUpper()), accMin));
     }
 
     /// <summary>Values 64j..64j+63: low nibbles of bytes 32j.. then their high nibbles (inlined with constant j).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Avx2Step(byte* q, sbyte* q8, Vector256<byte> sc, int j)
+    private static Vector256<int> Avx2Step(byte* q, sbyte* q8, Vector256<byte> sm, int j)
     {
         Vector256<byte> low = Vector256.Create((byte)0x0F);
         Vector256<byte> bits = Avx.LoadVector256(q + 32 * j);
         Vector256<byte> lo = Avx2.And(bits, low);
         Vector256<byte> hi = Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), low);
-        return Avx2.Add(SimdOps.ScaledDotU8(lo, Avx.LoadVector256(q8 + 64 * j), sc, 2 * j),
-            SimdOps.ScaledDotU8(hi, Avx.LoadVector256(q8 + 64 * j + 32), sc, 2 * j + 1));
+        Vector256<int> plo = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(q8 + 64 * j)), KQuantScales.ScaleWords(sm, 2 * j));
+        Vector256<int> phi = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(q8 + 64 * j + 32)), KQuantScales.ScaleWords(sm, 2 * j + 1));
+        return Avx2.Add(plo, phi);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Avx512Step(byte* q, sbyte* q8, Vector512<byte> sc, int j)
+    private static Vector512<int> Avx512Step(byte* q, sbyte* q8, Vector512<byte> sm, int j)
     {
         Vector256<byte> low = Vector256.Create((byte)0x0F);
         Vector256<byte> bits = Avx.LoadVector256(q + 32 * j);
         Vector256<byte> lo = Avx2.And(bits, low);
         Vector256<byte> hi = Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), low);
-        return SimdOps.ScaledDotU8(Vector512.Create(lo, hi), Vector512.Load(q8 + 64 * j), sc, j);
+        return SimdOps.MultiplyAddPairs(SimdOps.MultiplyAddPairs(Vector512.Create(lo, hi), Vector512.Load(q8 + 64 * j)), KQuantScales.ScaleWords(sm, j));
     }
 }

@@ -178,44 +178,49 @@ internal sealed unsafe class Q5_KFormat(SimdLevel simd) : RowFormat
         return sum;
     }
 
+    /// <summary>
+    /// <c>ggml_vec_dot_q5_K_q8_K</c> (AVX2) with the mins term in a float vector accumulator and zero-extending
+    /// <c>vpshufb</c> scales, as in <see cref="Q4_KFormat.DotAvx2"/>.
+    /// </summary>
     internal static float DotAvx2(long nb, byte* x, byte* y)
     {
         Vector256<float> acc = Vector256<float>.Zero;
-        float summ = 0;
+        Vector256<float> accMin = Vector256<float>.Zero;
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
-            KQuantScales.Unpack16(x + 4, out Vector128<sbyte> scales16, out Vector128<sbyte> mins16);
+            Vector256<byte> sm = Vector256.Create(KQuantScales.Unpack(x + 4));
             float dy = KDot.Scale(y);
-            summ += QuantMath.Half(x + 2) * dy * SimdOps.ScaleBsums(mins16, (short*)(y + Q8_KFormat.BsumsOffset));
-            Vector256<byte> sc = Vector256.Create(scales16.AsByte());
+            accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(KQuantScales.MinSums(sm, y)), Vector256.Create(QuantMath.Half(x + 2) * dy), accMin);
             sbyte* q8 = KDot.Quants(y);
             Vector256<byte> hbits = Avx.LoadVector256(x + 16);
             byte* q = x + 48;
-            Vector256<int> sumi = Avx2.Add(Avx2.Add(Avx2Step(q, hbits, q8, sc, 0), Avx2Step(q, hbits, q8, sc, 1)),
-                Avx2.Add(Avx2Step(q, hbits, q8, sc, 2), Avx2Step(q, hbits, q8, sc, 3)));
+            Vector256<int> sumi = Avx2.Add(Avx2.Add(Avx2Step(q, hbits, q8, sm, 0), Avx2Step(q, hbits, q8, sm, 1)),
+                Avx2.Add(Avx2Step(q, hbits, q8, sm, 2), Avx2Step(q, hbits, q8, sm, 3)));
             acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(QuantMath.Half(x) * dy), acc);
         }
-        return Vector256.Sum(acc) - summ;
+        return SimdOps.Sum(Avx.Subtract(acc, accMin));
     }
 
+    /// <summary><see cref="DotAvx2"/> with 64 values per <c>vpmaddubsw</c>.</summary>
     internal static float DotAvx512(long nb, byte* x, byte* y)
     {
         Vector512<float> acc = Vector512<float>.Zero;
-        float summ = 0;
+        Vector256<float> accMin = Vector256<float>.Zero;
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
-            KQuantScales.Unpack16(x + 4, out Vector128<sbyte> scales16, out Vector128<sbyte> mins16);
+            Vector128<byte> unpacked = KQuantScales.Unpack(x + 4);
             float dy = KDot.Scale(y);
-            summ += QuantMath.Half(x + 2) * dy * SimdOps.ScaleBsums(mins16, (short*)(y + Q8_KFormat.BsumsOffset));
-            Vector512<byte> sc = Vector512.Create(scales16.AsByte());
+            accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(KQuantScales.MinSums(Vector256.Create(unpacked), y)),
+                Vector256.Create(QuantMath.Half(x + 2) * dy), accMin);
+            Vector512<byte> sm = Vector512.Create(unpacked);
             sbyte* q8 = KDot.Quants(y);
             Vector256<byte> hbits = Avx.LoadVector256(x + 16);
             byte* q = x + 48;
-            Vector512<int> sumi = (Avx512Step(q, hbits, q8, sc, 0) + Avx512Step(q, hbits, q8, sc, 1))
-                + (Avx512Step(q, hbits, q8, sc, 2) + Avx512Step(q, hbits, q8, sc, 3));
+            Vector512<int> sumi = (Avx512Step(q, hbits, q8, sm, 0) + Avx512Step(q, hbits, q8, sm, 1))
+                + (Avx512Step(q, hbits, q8, sm, 2) + Avx512Step(q, hbits, q8, sm, 3));
             acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(sumi), Vector512.Create(QuantMath.Half(x) * dy), acc);
         }
-        return Vector512.Sum(acc) - summ;
+        return SimdOps.Sum(Avx.Subtract(Avx.Add(acc.GetLower(), acc.GetUpper()), accMin));
     }
 
     /// <summary>Values 64j..64j+63 (5-bit: nibble + 16 × qh bit 2j or 2j+1) as two unsigned byte vectors.</summary>
@@ -223,28 +228,37 @@ internal sealed unsafe class Q5_KFormat(SimdLevel simd) : RowFormat
     private static (Vector256<byte> Lo, Vector256<byte> Hi) Unpack(byte* q, Vector256<byte> hbits, int j)
     {
         Vector256<byte> low = Vector256.Create((byte)0x0F);
-        Vector256<byte> sixteen = Vector256.Create((byte)16);
-        Vector256<byte> m1 = Vector256.Create((byte)(1 << (2 * j)));
-        Vector256<byte> m2 = Vector256.Create((byte)(2 << (2 * j)));
         Vector256<byte> bits = Avx.LoadVector256(q + 32 * j);
-        Vector256<byte> lo = Avx2.Or(Avx2.And(bits, low), Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m1), m1), sixteen));
-        Vector256<byte> hi = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), low),
-            Avx2.And(Avx2.CompareEqual(Avx2.And(hbits, m2), m2), sixteen));
+        Vector256<byte> lo = Avx2.Or(Avx2.And(bits, low), HighBit(hbits, 2 * j));
+        Vector256<byte> hi = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), low), HighBit(hbits, 2 * j + 1));
         return (lo, hi);
     }
 
+    /// <summary>
+    /// Bit <paramref name="bit"/> of every byte moved to bit 4 (value 16) by one 16-bit shift (by the constant 4 − bit) and
+    /// a mask: the bits that the shift carries across byte boundaries all land outside bit 4.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Avx2Step(byte* q, Vector256<byte> hbits, sbyte* q8, Vector256<byte> sc, int j)
+    private static Vector256<byte> HighBit(Vector256<byte> hbits, int bit)
     {
-        (Vector256<byte> lo, Vector256<byte> hi) = Unpack(q, hbits, j);
-        return Avx2.Add(SimdOps.ScaledDotU8(lo, Avx.LoadVector256(q8 + 64 * j), sc, 2 * j),
-            SimdOps.ScaledDotU8(hi, Avx.LoadVector256(q8 + 64 * j + 32), sc, 2 * j + 1));
+        Vector256<ushort> h = hbits.AsUInt16();
+        Vector256<ushort> moved = bit < 4 ? Vector256.ShiftLeft(h, 4 - bit) : bit > 4 ? Vector256.ShiftRightLogical(h, bit - 4) : h;
+        return Avx2.And(moved.AsByte(), Vector256.Create((byte)0x10));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Avx512Step(byte* q, Vector256<byte> hbits, sbyte* q8, Vector512<byte> sc, int j)
+    private static Vector256<int> Avx2Step(byte* q, Vector256<byte> hbits, sbyte* q8, Vector256<byte> sm, int j)
     {
         (Vector256<byte> lo, Vector256<byte> hi) = Unpack(q, hbits, j);
-        return SimdOps.ScaledDotU8(Vector512.Create(lo, hi), Vector512.Load(q8 + 64 * j), sc, j);
+        Vector256<int> plo = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(q8 + 64 * j)), KQuantScales.ScaleWords(sm, 2 * j));
+        Vector256<int> phi = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(q8 + 64 * j + 32)), KQuantScales.ScaleWords(sm, 2 * j + 1));
+        return Avx2.Add(plo, phi);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Avx512Step(byte* q, Vector256<byte> hbits, sbyte* q8, Vector512<byte> sm, int j)
+    {
+        (Vector256<byte> lo, Vector256<byte> hi) = Unpack(q, hbits, j);
+        return SimdOps.MultiplyAddPairs(SimdOps.MultiplyAddPairs(Vector512.Create(lo, hi), Vector512.Load(q8 + 64 * j)), KQuantScales.ScaleWords(sm, j));
     }
 }

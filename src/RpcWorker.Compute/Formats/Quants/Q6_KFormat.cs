@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -12,6 +13,20 @@ internal sealed unsafe class Q6_KFormat(SimdLevel simd) : RowFormat
 {
     public const int BlockSize = QuantMath.QK;
     public const int BlockBytes = 210;
+
+    // vpshufb controls for the 512-bit dot over KTileOps.ScalesK6 in both halves (even groups in lanes 0 and 2, odd in
+    // 1 and 3): quad q takes int16 word 2q in lanes 0-1 and word 2q+1 in lanes 2-3, i.e. groups 4q..4q+3. RVA data.
+    private static ReadOnlySpan<byte> WideWordControls =>
+    [
+        0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01,
+        0x02, 0x03, 0x02, 0x03, 0x02, 0x03, 0x02, 0x03, 0x02, 0x03, 0x02, 0x03, 0x02, 0x03, 0x02, 0x03, 0x02, 0x03, 0x02, 0x03, 0x02, 0x03, 0x02, 0x03, 0x02, 0x03, 0x02, 0x03, 0x02, 0x03, 0x02, 0x03,
+        0x04, 0x05, 0x04, 0x05, 0x04, 0x05, 0x04, 0x05, 0x04, 0x05, 0x04, 0x05, 0x04, 0x05, 0x04, 0x05, 0x04, 0x05, 0x04, 0x05, 0x04, 0x05, 0x04, 0x05, 0x04, 0x05, 0x04, 0x05, 0x04, 0x05, 0x04, 0x05,
+        0x06, 0x07, 0x06, 0x07, 0x06, 0x07, 0x06, 0x07, 0x06, 0x07, 0x06, 0x07, 0x06, 0x07, 0x06, 0x07, 0x06, 0x07, 0x06, 0x07, 0x06, 0x07, 0x06, 0x07, 0x06, 0x07, 0x06, 0x07, 0x06, 0x07, 0x06, 0x07,
+        0x08, 0x09, 0x08, 0x09, 0x08, 0x09, 0x08, 0x09, 0x08, 0x09, 0x08, 0x09, 0x08, 0x09, 0x08, 0x09, 0x08, 0x09, 0x08, 0x09, 0x08, 0x09, 0x08, 0x09, 0x08, 0x09, 0x08, 0x09, 0x08, 0x09, 0x08, 0x09,
+        0x0A, 0x0B, 0x0A, 0x0B, 0x0A, 0x0B, 0x0A, 0x0B, 0x0A, 0x0B, 0x0A, 0x0B, 0x0A, 0x0B, 0x0A, 0x0B, 0x0A, 0x0B, 0x0A, 0x0B, 0x0A, 0x0B, 0x0A, 0x0B, 0x0A, 0x0B, 0x0A, 0x0B, 0x0A, 0x0B, 0x0A, 0x0B,
+        0x0C, 0x0D, 0x0C, 0x0D, 0x0C, 0x0D, 0x0C, 0x0D, 0x0C, 0x0D, 0x0C, 0x0D, 0x0C, 0x0D, 0x0C, 0x0D, 0x0C, 0x0D, 0x0C, 0x0D, 0x0C, 0x0D, 0x0C, 0x0D, 0x0C, 0x0D, 0x0C, 0x0D, 0x0C, 0x0D, 0x0C, 0x0D,
+        0x0E, 0x0F, 0x0E, 0x0F, 0x0E, 0x0F, 0x0E, 0x0F, 0x0E, 0x0F, 0x0E, 0x0F, 0x0E, 0x0F, 0x0E, 0x0F, 0x0E, 0x0F, 0x0E, 0x0F, 0x0E, 0x0F, 0x0E, 0x0F, 0x0E, 0x0F, 0x0E, 0x0F, 0x0E, 0x0F, 0x0E, 0x0F,
+    ];
 
     public SimdLevel Simd { get; } = simd;
 
@@ -174,37 +189,41 @@ internal sealed unsafe class Q6_KFormat(SimdLevel simd) : RowFormat
         return sum;
     }
 
+    /// <summary>
+    /// <c>ggml_vec_dot_q6_K_q8_K</c> (AVX2): the −32 offset is removed as a vector (Σ scale·bsums per lane, shifted by 5)
+    /// and the group scales are sign-extended once per super-block, so each <c>vpmaddwd</c> operand is one <c>vpshufb</c>.
+    /// </summary>
     internal static float DotAvx2(long nb, byte* x, byte* y)
     {
         Vector256<float> acc = Vector256<float>.Zero;
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
-            Vector128<sbyte> scales16 = Sse2.LoadVector128((sbyte*)(x + 192));
-            int offset = SimdOps.ScaleBsums(scales16, (short*)(y + Q8_KFormat.BsumsOffset)) * 32;
-            Vector256<byte> sc = Vector256.Create(scales16.AsByte());
+            Vector256<byte> paired = KTileOps.ScalesK6((sbyte*)(x + 192), out Vector256<short> inOrder);
+            Vector256<int> offset = Avx2.ShiftLeftLogical(KTileOps.Bsums(inOrder, y), 5);
             sbyte* q8 = KDot.Quants(y);
-            Vector256<int> sumi = Avx2.Add(Avx2Half(x, q8, sc, 0), Avx2Half(x, q8, sc, 1));
+            Vector256<int> sumi = Avx2.Add(Avx2Half(x, q8, paired, 0), Avx2Half(x, q8, paired, 1));
             float d = QuantMath.Half(x + 208) * KDot.Scale(y);
-            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.Subtract(sumi, Vector256.CreateScalar(offset))), Vector256.Create(d), acc);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.Subtract(sumi, offset)), Vector256.Create(d), acc);
         }
-        return Vector256.Sum(acc);
+        return SimdOps.Sum(acc);
     }
 
+    /// <summary><see cref="DotAvx2"/> with 64 values per <c>vpmaddubsw</c>.</summary>
     internal static float DotAvx512(long nb, byte* x, byte* y)
     {
         Vector512<float> acc = Vector512<float>.Zero;
         for (long i = 0; i < nb; i++, x += BlockBytes, y += Q8_KFormat.BlockBytes)
         {
-            Vector128<sbyte> scales16 = Sse2.LoadVector128((sbyte*)(x + 192));
-            int offset = SimdOps.ScaleBsums(scales16, (short*)(y + Q8_KFormat.BsumsOffset)) * 32;
-            Vector512<byte> sc = Vector512.Create(scales16.AsByte());
+            Vector256<byte> paired = KTileOps.ScalesK6((sbyte*)(x + 192), out Vector256<short> inOrder);
+            Vector256<int> offset = Avx2.ShiftLeftLogical(KTileOps.Bsums(inOrder, y), 5);
+            Vector512<byte> sc = Vector512.Create(paired, paired);
             sbyte* q8 = KDot.Quants(y);
             Vector512<int> sumi = Avx512Half(x, q8, sc, 0) + Avx512Half(x, q8, sc, 1);
             float d = QuantMath.Half(x + 208) * KDot.Scale(y);
-            Vector512<int> total = Vector512.Subtract(sumi, Vector512.CreateScalar(offset));
+            Vector512<int> total = Vector512.Subtract(sumi, Vector512.Create(offset, Vector256<int>.Zero));
             acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(total), Vector512.Create(d), acc);
         }
-        return Vector512.Sum(acc);
+        return SimdOps.Sum(Avx.Add(acc.GetLower(), acc.GetUpper()));
     }
 
     /// <summary>The unsigned 6-bit values 128·half + 32c + l, c = 0..3, of a block.</summary>
@@ -223,20 +242,32 @@ internal sealed unsafe class Q6_KFormat(SimdLevel simd) : RowFormat
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Avx2Half(byte* x, sbyte* q8, Vector256<byte> sc, int half)
+    private static Vector256<int> Avx2Half(byte* x, sbyte* q8, Vector256<byte> paired, int half)
     {
         (Vector256<byte> u0, Vector256<byte> u1, Vector256<byte> u2, Vector256<byte> u3) = Unpack(x, half);
         q8 += 128 * half;
-        return Avx2.Add(Avx2.Add(SimdOps.ScaledDotU8(u0, Avx.LoadVector256(q8), sc, 4 * half), SimdOps.ScaledDotU8(u1, Avx.LoadVector256(q8 + 32), sc, 4 * half + 1)),
-            Avx2.Add(SimdOps.ScaledDotU8(u2, Avx.LoadVector256(q8 + 64), sc, 4 * half + 2), SimdOps.ScaledDotU8(u3, Avx.LoadVector256(q8 + 96), sc, 4 * half + 3)));
+        return Avx2.Add(Avx2.Add(Scaled(u0, q8, paired, 4 * half), Scaled(u1, q8 + 32, paired, (4 * half) + 1)),
+            Avx2.Add(Scaled(u2, q8 + 64, paired, (4 * half) + 2), Scaled(u3, q8 + 96, paired, (4 * half) + 3)));
     }
+
+    /// <summary>Σ u·q8 over 32 values, groups 2p and 2p+1 weighted by their int16 scales from <see cref="KTileOps.ScalesK6(sbyte*, out Vector256{short})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Scaled(Vector256<byte> u, sbyte* q8, Vector256<byte> paired, int p) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Avx.LoadVector256(q8)), KTileOps.Word(paired, p));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<int> Avx512Half(byte* x, sbyte* q8, Vector512<byte> sc, int half)
     {
         (Vector256<byte> u0, Vector256<byte> u1, Vector256<byte> u2, Vector256<byte> u3) = Unpack(x, half);
         q8 += 128 * half;
-        return SimdOps.ScaledDotU8(Vector512.Create(u0, u1), Vector512.Load(q8), sc, 2 * half)
-            + SimdOps.ScaledDotU8(Vector512.Create(u2, u3), Vector512.Load(q8 + 64), sc, 2 * half + 1);
+        return Scaled(Vector512.Create(u0, u1), q8, sc, 2 * half) + Scaled(Vector512.Create(u2, u3), q8 + 64, sc, (2 * half) + 1);
+    }
+
+    /// <summary>512-bit <see cref="Scaled(Vector256{byte}, sbyte*, Vector256{byte}, int)"/>: groups 4q..4q+3 in the four 128-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Scaled(Vector512<byte> u, sbyte* q8, Vector512<byte> sc, int q)
+    {
+        Vector512<byte> control = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(WideWordControls), (nuint)(64 * q));
+        return SimdOps.MultiplyAddPairs(SimdOps.MultiplyAddPairs(u, Vector512.Load(q8)), SimdOps.ShuffleLanes(sc, control).AsInt16());
     }
 }
