@@ -91,6 +91,14 @@ internal static unsafe class KTileOps
     public static Vector256<short> Word(Vector256<byte> words, int g) =>
         Avx2.Shuffle(words, Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(WordBroadcasts), (nuint)(32 * g))).AsInt16();
 
+    /// <summary>
+    /// 512-bit form over the same table: int16 lane 2q of each 128-bit lane broadcast within lanes 0-1 and lane 2q+1
+    /// within lanes 2-3 (both halves of <paramref name="words"/> holding the same 256 bits).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<short> WordPair(Vector512<byte> words, int q) =>
+        SimdOps.ShuffleLanes(words, Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(WordBroadcasts), (nuint)(64 * q))).AsInt16();
+
     /// <summary>Σ over 32 elements of u·y with <paramref name="scale"/> applied to each int16 pair sum.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Scaled(Vector256<byte> u, byte* y, Vector256<short>* scale) =>
