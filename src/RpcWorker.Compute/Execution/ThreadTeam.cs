@@ -8,8 +8,9 @@ namespace RpcWorker.Compute.Execution;
 /// spins for up to <see cref="SpinMicroseconds"/> (a node's load imbalance is usually shorter), then sleeps until the
 /// last member arrives. Sleeping matters when the machine has fewer free cores than the team: a member that only spun
 /// or yielded would hold its core while the member it waits for sits in the run queue, and every node would cost a
-/// scheduler time slice. One job runs at a time. When a member fails it <see cref="Poison"/>s the team: barriers stop waiting, so no member can
-/// hang on one that left early, and <see cref="Run"/> still returns only after every member has finished.
+/// scheduler time slice. The end of a job waits the same way. One job runs at a time. When a member fails it
+/// <see cref="Poison"/>s the team: barriers stop waiting, so no member can hang on one that left early, and
+/// <see cref="Run"/> still returns only after every member has finished.
 /// </summary>
 internal sealed class ThreadTeam : IDisposable
 {
@@ -118,30 +119,7 @@ internal sealed class ThreadTeam : IDisposable
             WakeSleepers();
             return;
         }
-        long start = Stopwatch.GetTimestamp();
-        int spins = 0;
-        while (Volatile.Read(ref _phase) != phase && !_poisoned)
-        {
-            Thread.SpinWait(8);
-            if ((++spins & 63) == 0 && Stopwatch.GetTimestamp() - start > s_spinTicks)
-            {
-                Sleep(phase);
-                return;
-            }
-        }
-    }
-
-    private void Sleep(int phase)
-    {
-        lock (_gate)
-        {
-            Interlocked.Increment(ref _sleepers);
-            while (Volatile.Read(ref _phase) != phase && !_poisoned)
-            {
-                Monitor.Wait(_gate);
-            }
-            Interlocked.Decrement(ref _sleepers);
-        }
+        Await(new PhaseReached(phase));
     }
 
     private void WakeSleepers()
@@ -181,12 +159,20 @@ internal sealed class ThreadTeam : IDisposable
         }
     }
 
-    /// <summary>The end of a job: spins like a barrier, then sleeps until the last worker has finished.</summary>
-    private void WaitForWorkers()
+    /// <summary>The end of a job: waits like a barrier until the last worker has finished.</summary>
+    private void WaitForWorkers() => Await(default(WorkersFinished));
+
+    /// <summary>
+    /// Spins until <paramref name="condition"/> holds, for at most <see cref="SpinMicroseconds"/>, then sleeps until a
+    /// <see cref="WakeSleepers"/> after which it holds. Counting the sleeper and then testing the condition is the mirror
+    /// image of the waker's publish-then-count, both fully fenced, so a wake-up cannot be lost.
+    /// </summary>
+    private void Await<TCondition>(TCondition condition)
+        where TCondition : struct, IWaitCondition
     {
         long start = Stopwatch.GetTimestamp();
         int spins = 0;
-        while (Volatile.Read(ref _finished) != Size - 1)
+        while (!condition.IsMet(this))
         {
             Thread.SpinWait(8);
             if ((++spins & 63) == 0 && Stopwatch.GetTimestamp() - start > s_spinTicks)
@@ -194,7 +180,7 @@ internal sealed class ThreadTeam : IDisposable
                 lock (_gate)
                 {
                     Interlocked.Increment(ref _sleepers);
-                    while (Volatile.Read(ref _finished) != Size - 1)
+                    while (!condition.IsMet(this))
                     {
                         Monitor.Wait(_gate);
                     }
@@ -227,5 +213,22 @@ internal sealed class ThreadTeam : IDisposable
         {
             _wake[i].Dispose();
         }
+    }
+
+    private interface IWaitCondition
+    {
+        bool IsMet(ThreadTeam team);
+    }
+
+    /// <summary>The barrier of <c>phase</c> has opened, or the team is poisoned.</summary>
+    private readonly struct PhaseReached(int phase) : IWaitCondition
+    {
+        public bool IsMet(ThreadTeam team) => Volatile.Read(ref team._phase) == phase || team._poisoned;
+    }
+
+    /// <summary>Every worker has finished the job.</summary>
+    private readonly struct WorkersFinished : IWaitCondition
+    {
+        public bool IsMet(ThreadTeam team) => Volatile.Read(ref team._finished) == team.Size - 1;
     }
 }
