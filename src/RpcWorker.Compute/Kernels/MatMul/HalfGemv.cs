@@ -59,10 +59,7 @@ internal static unsafe class HalfGemv
         long kv = k - (k % Step);
         for (long i = 0; i < kv; i += Step)
         {
-            Vector256<float> x0 = Vector256.Load(x + i);
-            Vector256<float> x1 = Vector256.Load(x + i + 8);
-            Vector256<float> xl = Avx.Permute2x128(x0, x1, 0x20);
-            Vector256<float> xh = Avx.Permute2x128(x0, x1, 0x31);
+            Column(x + i, out Vector256<float> xl, out Vector256<float> xh);
             c0 = Accumulate(Vector256.Load((short*)r0 + i), xl, xh, c0, ref magnitudes);
             c1 = Accumulate(Vector256.Load((short*)r1 + i), xl, xh, c1, ref magnitudes);
             c2 = Accumulate(Vector256.Load((short*)r2 + i), xl, xh, c2, ref magnitudes);
@@ -88,9 +85,8 @@ internal static unsafe class HalfGemv
         long kv = k - (k % Step);
         for (long i = 0; i < kv; i += Step)
         {
-            Vector256<float> x0 = Vector256.Load(x + i);
-            Vector256<float> x1 = Vector256.Load(x + i + 8);
-            c = Accumulate(Vector256.Load((short*)r + i), Avx.Permute2x128(x0, x1, 0x20), Avx.Permute2x128(x0, x1, 0x31), c, ref magnitudes);
+            Column(x + i, out Vector256<float> xl, out Vector256<float> xh);
+            c = Accumulate(Vector256.Load((short*)r + i), xl, xh, c, ref magnitudes);
         }
         if (HasSpecial(magnitudes))
         {
@@ -98,6 +94,16 @@ internal static unsafe class HalfGemv
         }
         *dst = Vector256.Sum(c) + Tail(k, kv, r, x);
         return true;
+    }
+
+    /// <summary>16 column floats in the order the widened halves come in: elements 0-3, 8-11 and 4-7, 12-15.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Column(float* x, out Vector256<float> xl, out Vector256<float> xh)
+    {
+        Vector256<float> x0 = Vector256.Load(x);
+        Vector256<float> x1 = Vector256.Load(x + 8);
+        xl = Avx.Permute2x128(x0, x1, 0x20);
+        xh = Avx.Permute2x128(x0, x1, 0x31);
     }
 
     /// <summary>
