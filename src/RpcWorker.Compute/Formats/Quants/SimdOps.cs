@@ -35,19 +35,19 @@ internal static unsafe class SimdOps
         0x80, 0x0E, 0x80, 0x0E, 0x80, 0x0E, 0x80, 0x0E, 0x80, 0x0E, 0x80, 0x0E, 0x80, 0x0E, 0x80, 0x0E, 0x80, 0x0F, 0x80, 0x0F, 0x80, 0x0F, 0x80, 0x0F, 0x80, 0x0F, 0x80, 0x0F, 0x80, 0x0F, 0x80, 0x0F,
     ];
 
-    /// <summary>Σ x·y over 4-byte groups of signed bytes (sign trick + <c>vpmaddubsw</c> + <c>vpmaddwd</c>).</summary>
+    /// <summary>
+    /// Σ x·y over 4-byte groups of signed bytes: the sign trick |x|·(y·sign x), then <c>vpdpbusd</c> where the CPU has
+    /// AVX-VNNI (exact in int32, as ggml's VNNI builds) or <c>vpmaddubsw</c> + <c>vpmaddwd</c> (whose int16 pair sums
+    /// saturate only when both bytes of a pair are −128 in x and y, which Q8_0 quantization never produces).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> DotS8(Vector256<sbyte> x, Vector256<sbyte> y)
-    {
-        Vector256<byte> ax = Avx2.Abs(x);
-        Vector256<sbyte> sy = Avx2.Sign(y, x);
-        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(ax, sy), Vector256.Create((short)1));
-    }
+    public static Vector256<int> DotS8(Vector256<sbyte> x, Vector256<sbyte> y) => DotU8(Avx2.Abs(x), Avx2.Sign(y, x));
 
     /// <summary>Σ u·y over 4-byte groups, <paramref name="u"/> unsigned (small enough not to saturate int16 pairs).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> DotU8(Vector256<byte> u, Vector256<sbyte> y) =>
-        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, y), Vector256.Create((short)1));
+    public static Vector256<int> DotU8(Vector256<byte> u, Vector256<sbyte> y) => AvxVnni.IsSupported
+        ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, y)
+        : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, y), Vector256.Create((short)1));
 
     /// <summary>512-bit <see cref="DotS8(Vector256{sbyte}, Vector256{sbyte})"/> (abs + masked negate, no <c>vpsignb</c> in AVX-512).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
