@@ -200,7 +200,11 @@ internal readonly unsafe struct MatMulOperands
                 DotTiles.Block<TOps, TVec, F32Weights>(K, a, lda, rows, fb, d, cols, rowOffset, DotTiles.WideRegisterFile);
                 break;
             case WeightKind.F16:
-                if (cols == 1 && TOps.Count >= Vector256<float>.Count && HalfGemv.IsSupported)
+                if (cols == 1 && TOps.Count >= Vector512<float>.Count && HalfGemvAvx512.IsSupported)
+                {
+                    HalfGemvAvx512.Run(K, a, lda, rows, fb[0], d[0] + rowOffset);
+                }
+                else if (cols == 1 && TOps.Count >= Vector256<float>.Count && HalfGemv.IsSupported)
                 {
                     HalfGemv.Run(K, a, lda, rows, fb[0], d[0] + rowOffset);
                 }

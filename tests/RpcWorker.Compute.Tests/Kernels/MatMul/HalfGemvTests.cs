@@ -3,51 +3,79 @@ using RpcWorker.Compute.Kernels.MatMul;
 
 namespace RpcWorker.Compute.Tests.Kernels.MatMul;
 
-/// <summary>The AVX2 F16 decode kernel against a scalar double-precision reference (machines without AVX2 never run it).</summary>
+/// <summary>
+/// The F16 decode kernels (AVX2 and AVX-512) against a scalar double-precision reference; a kernel the machine cannot
+/// run is skipped.
+/// </summary>
 public unsafe class HalfGemvTests
 {
-    [Fact]
-    public void EveryPattern_IsWidenedExactly()
+    public static TheoryData<string> Kernels => ["avx2", "avx512"];
+
+    public static TheoryData<string, int> KernelsAndLengths()
     {
-        if (!HalfGemv.IsSupported)
+        var data = new TheoryData<string, int>();
+        foreach (string kernel in Kernels)
+        {
+            foreach (int k in new[] { 1, 15, 16, 17, 31, 32, 33, 64, 100, 257, 2053, 4096, 4127, 8192 + 96 + 5 })
+            {
+                data.Add(kernel, k);
+            }
+        }
+        return data;
+    }
+
+    public static TheoryData<string, int, int> KernelsAndSpecials()
+    {
+        var data = new TheoryData<string, int, int>();
+        foreach (string kernel in Kernels)
+        {
+            data.Add(kernel, 0x7C00, 3);
+            data.Add(kernel, 0xFC00, 20);
+            data.Add(kernel, 0x7E01, 7);
+            data.Add(kernel, 0xFFFF, 40);
+            data.Add(kernel, 0x7C00, 47);
+            data.Add(kernel, 0xFC00, 4100);
+            data.Add(kernel, 0x7C01, 4127);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void EveryPattern_IsWidenedExactly(string kernel)
+    {
+        if (!IsSupported(kernel))
         {
             return;
         }
-        // Row r holds the 16 patterns 16r..16r+15; a one-hot column picks element p of every row.
-        const int Rows = 65536 / 16;
+        // Row r holds the 32 patterns 32r..32r+31 (one vector step of either kernel); a one-hot column picks element p of every row.
+        const int K = 32;
+        const int Rows = 65536 / K;
         ushort[] weights = new ushort[65536];
         for (int i = 0; i < weights.Length; i++)
         {
             weights[i] = (ushort)i;
         }
-        float[] x = new float[16];
+        float[] x = new float[K];
         float[] got = new float[Rows];
-        for (int p = 0; p < 16; p++)
+        for (int p = 0; p < K; p++)
         {
             Array.Clear(x);
             x[p] = 1f;
-            Run(16, weights, Rows, x, got);
+            Run(kernel, K, weights, Rows, x, got);
             for (int r = 0; r < Rows; r++)
             {
-                float expected = Reference(16, weights, r, x);
-                Assert.True(Same(expected, got[r]), $"pattern 0x{(16 * r) + p:x4}: expected {expected}, got {got[r]}");
+                float expected = Reference(K, weights, r, x);
+                Assert.True(Same(expected, got[r]), $"pattern 0x{(K * r) + p:x4}: expected {expected}, got {got[r]}");
             }
         }
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(15)]
-    [InlineData(16)]
-    [InlineData(17)]
-    [InlineData(33)]
-    [InlineData(64)]
-    [InlineData(100)]
-    [InlineData(257)]
-    [InlineData(2053)]
-    public void RandomRows_MatchTheReference(int k)
+    [MemberData(nameof(KernelsAndLengths))]
+    public void RandomRows_MatchTheReference(string kernel, int k)
     {
-        if (!HalfGemv.IsSupported)
+        if (!IsSupported(kernel))
         {
             return;
         }
@@ -57,7 +85,7 @@ public unsafe class HalfGemvTests
             ushort[] weights = RandomHalves(rng, k * rows);
             float[] x = [.. Enumerable.Range(0, k).Select(_ => (float)((rng.NextDouble() * 4) - 2))];
             float[] got = new float[rows];
-            Run(k, weights, rows, x, got);
+            Run(kernel, k, weights, rows, x, got);
             for (int r = 0; r < rows; r++)
             {
                 double magnitude = Enumerable.Range(0, k).Sum(i => Math.Abs((double)Fp16.ToSingle(weights[(r * k) + i]) * x[i]));
@@ -67,18 +95,14 @@ public unsafe class HalfGemvTests
     }
 
     [Theory]
-    [InlineData(0x7C00, 3)]
-    [InlineData(0xFC00, 20)]
-    [InlineData(0x7E01, 7)]
-    [InlineData(0xFFFF, 40)]
-    [InlineData(0x7C00, 47)]
-    public void InfOrNaNWeights_TakeTheExactPath(int special, int position)
+    [MemberData(nameof(KernelsAndSpecials))]
+    public void InfOrNaNWeights_TakeTheExactPath(string kernel, int special, int position)
     {
-        if (!HalfGemv.IsSupported)
+        if (!IsSupported(kernel))
         {
             return;
         }
-        const int K = 48;
+        int K = position < 48 ? 48 : 4133;
         var rng = new Random(special + position);
         for (int rows = 1; rows <= 9; rows++)
         {
@@ -88,7 +112,7 @@ public unsafe class HalfGemvTests
                 weights[(row * K) + position] = (ushort)special;
                 float[] x = [.. Enumerable.Range(0, K).Select(i => i == 5 ? 0f : (float)((rng.NextDouble() * 4) - 2))];
                 float[] got = new float[rows];
-                Run(K, weights, rows, x, got);
+                Run(kernel, K, weights, rows, x, got);
                 for (int r = 0; r < rows; r++)
                 {
                     float expected = Reference(K, weights, r, x);
@@ -105,13 +129,22 @@ public unsafe class HalfGemvTests
         }
     }
 
-    private static void Run(int k, ushort[] weights, int rows, float[] x, float[] dst)
+    private static bool IsSupported(string kernel) => kernel == "avx2" ? HalfGemv.IsSupported : HalfGemvAvx512.IsSupported;
+
+    private static void Run(string kernel, int k, ushort[] weights, int rows, float[] x, float[] dst)
     {
         fixed (ushort* a = weights)
         fixed (float* px = x)
         fixed (float* pd = dst)
         {
-            HalfGemv.Run(k, (byte*)a, k * sizeof(ushort), rows, px, pd);
+            if (kernel == "avx2")
+            {
+                HalfGemv.Run(k, (byte*)a, k * sizeof(ushort), rows, px, pd);
+            }
+            else
+            {
+                HalfGemvAvx512.Run(k, (byte*)a, k * sizeof(ushort), rows, px, pd);
+            }
         }
     }
 
