@@ -21,8 +21,11 @@ internal static unsafe class HalfGemv
 {
     private const int Step = 16;
     private const ushort HighKeep = 0x8fff;
-    private const ushort SpecialMagnitude = 0xF800;
-    private const uint Pow2To112 = (127 + 112) << 23;
+    /// <summary>A magnitude·2 at or above this has exponent 31 (Inf or NaN); shared with <see cref="HalfGemvAvx512"/>.</summary>
+    internal const ushort SpecialMagnitude = 0xF800;
+
+    /// <summary>2^112 as float bits: the factor that makes a half's magnitude shifted into a float exact.</summary>
+    internal const uint Pow2To112 = (127 + 112) << 23;
 
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
@@ -126,7 +129,8 @@ internal static unsafe class HalfGemv
     private static bool HasSpecial(Vector256<ushort> magnitudes) =>
         Avx2.Max(magnitudes, Vector256.Create((ushort)(SpecialMagnitude - 1))) != Vector256.Create((ushort)(SpecialMagnitude - 1));
 
-    private static float Tail(long k, long kv, ushort* row, float* x)
+    /// <summary>The scalar rest of a row, elements [kv, k), exact for every fp16 value; shared with <see cref="HalfGemvAvx512"/>.</summary>
+    internal static float Tail(long k, long kv, ushort* row, float* x)
     {
         float s = 0;
         for (long i = kv; i < k; i++)

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using RpcWorker.Compute.Formats;
 
 namespace RpcWorker.Compute.Kernels.MatMul;
 
@@ -24,8 +23,6 @@ internal static unsafe class HalfGemvAvx512
     private const int Step = 32;
     private const int Chunk = 4096;
     private const uint FloatMask = 0x8FFF_E000;
-    private const ushort SpecialMagnitude = 0xF800;
-    private const uint Pow2To112 = (127 + 112) << 23;
 
     public static bool IsSupported => Avx512BW.IsSupported;
 
@@ -59,7 +56,7 @@ internal static unsafe class HalfGemvAvx512
         }
         for (long i = 0; i < rows; i++)
         {
-            float tail = Tail(k, kv, (ushort*)(a + (i * lda)), x);
+            float tail = HalfGemv.Tail(k, kv, (ushort*)(a + (i * lda)), x);
             dst[i] = kv == 0 ? tail : dst[i] + tail;
         }
     }
@@ -72,7 +69,7 @@ internal static unsafe class HalfGemvAvx512
     {
         Vector512<int> even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
         Vector512<int> odd = even + Vector512<int>.One;
-        Vector512<float> scale = Vector512.Create(Pow2To112).AsSingle();
+        Vector512<float> scale = Vector512.Create(HalfGemv.Pow2To112).AsSingle();
         for (long i = 0; i < n; i += Step)
         {
             Vector512<float> lo = Vector512.Load(x + i);
@@ -150,20 +147,10 @@ internal static unsafe class HalfGemvAvx512
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool HasSpecial(Vector512<ushort> magnitudes) =>
-        Vector512.GreaterThanOrEqualAny(magnitudes, Vector512.Create(SpecialMagnitude));
+        Vector512.GreaterThanOrEqualAny(magnitudes, Vector512.Create(HalfGemv.SpecialMagnitude));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(float* dst, float value, bool first) => *dst = first ? value : *dst + value;
-
-    private static float Tail(long k, long kv, ushort* row, float* x)
-    {
-        float s = 0;
-        for (long i = kv; i < k; i++)
-        {
-            s += Fp16.ToSingle(row[i]) * x[i];
-        }
-        return s;
-    }
 
     /// <summary>The exact path (Inf/NaN weights) over one chunk: the generic 512-bit dot tiles, added to what earlier chunks wrote.</summary>
     private static void Exact(long n, byte* a, long lda, long rows, float* x, float* dst, bool first)
