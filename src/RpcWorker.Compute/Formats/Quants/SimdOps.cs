@@ -147,9 +147,10 @@ internal static unsafe class SimdOps
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<byte> Nibbles(byte* p)
     {
-        Vector128<byte> t = Sse2.LoadVector128(p);
-        Vector128<byte> h = Sse2.ShiftRightLogical(t.AsUInt16(), 4).AsByte();
-        return Avx2.And(Vector256.Create(t, h), Vector256.Create((byte)0x0F));
+        // The 16 bytes loaded into both lanes, the high lane shifted right by 4: two ALU operations after the load.
+        Vector256<ulong> t = Avx2.BroadcastVector128ToVector256((ulong*)p);
+        t = Avx2.ShiftRightLogicalVariable(t, Vector256.Create(0UL, 0UL, 4UL, 4UL));
+        return Avx2.And(t.AsByte(), Vector256.Create((byte)0x0F));
     }
 
     /// <summary>Horizontal sum of a float vector (halves added, then <c>movhlps</c>/<c>movshdup</c>: 6 instructions).</summary>

@@ -148,7 +148,13 @@ internal sealed unsafe class MulMatKernel : IOpKernel
         byte** b = stackalloc byte*[MaxColumnsPerItem];
         float** d = stackalloc float*[MaxColumnsPerItem];
 
-        for (long item = p.Ith; item < total; item = Interlocked.Increment(ref p.SharedCounter) - 1)
+        // One column (decode): each thread streams one contiguous share of the weight rows, so every core's
+        // prefetcher sees one long stream instead of 64-row items interleaved with the other threads'.
+        bool contiguous = ne11 == 1 && planes == 1;
+        long share = (total + p.Nth - 1) / p.Nth;
+        long first = contiguous ? Math.Min(total, p.Ith * share) : p.Ith;
+        long end = contiguous ? Math.Min(total, first + share) : total;
+        for (long item = first; item < end; item = contiguous ? item + 1 : Interlocked.Increment(ref p.SharedCounter) - 1)
         {
             long plane = item / tiling.ItemsPerPlane;
             long rest = item - (plane * tiling.ItemsPerPlane);
