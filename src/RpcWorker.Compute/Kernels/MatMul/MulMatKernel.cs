@@ -16,6 +16,9 @@ internal sealed unsafe class MulMatKernel : IOpKernel
 {
     private const int MaxColumnsPerItem = 128;
 
+    /// <summary>Runs of consecutive items per thread for one-column products (see <see cref="Run{TOps, TVec}"/>).</summary>
+    private const long RunsPerThread = 8;
+
     private readonly SimdLevel _simd;
 
     public MulMatKernel()
@@ -148,37 +151,39 @@ internal sealed unsafe class MulMatKernel : IOpKernel
         byte** b = stackalloc byte*[MaxColumnsPerItem];
         float** d = stackalloc float*[MaxColumnsPerItem];
 
-        // One column (decode): each thread streams one contiguous share of the weight rows, so every core's
-        // prefetcher sees one long stream instead of 64-row items interleaved with the other threads'.
-        bool contiguous = ne11 == 1 && planes == 1;
-        long share = (total + p.Nth - 1) / p.Nth;
-        long first = contiguous ? Math.Min(total, p.Ith * share) : p.Ith;
-        long end = contiguous ? Math.Min(total, first + share) : total;
-        for (long item = first; item < end; item = contiguous ? item + 1 : Interlocked.Increment(ref p.SharedCounter) - 1)
+        // One column (decode): the shared counter hands out runs of consecutive items, each about 1/RunsPerThread of a
+        // thread's share, so every core's prefetcher sees long streams of weight rows instead of 64-row items interleaved
+        // with the other thread's, and a thread that falls behind still gets help at the end.
+        long run = ne11 == 1 && planes == 1 ? Math.Max(1, total / (RunsPerThread * p.Nth)) : 1;
+        for (long grab = p.Ith; grab * run < total; grab = Interlocked.Increment(ref p.SharedCounter) - 1)
         {
-            long plane = item / tiling.ItemsPerPlane;
-            long rest = item - (plane * tiling.ItemsPerPlane);
-            long colBlock = rest / tiling.RowBlocks;
-            long rowBlock = rest - (colBlock * tiling.RowBlocks);
-            long i13 = plane / ne12;
-            long i12 = plane - (i13 * ne12);
-            long row0 = rowBlock * tiling.RowBlock;
-            long rows = Math.Min(tiling.RowBlock, ne01 - row0);
-            long col0 = colBlock * tiling.ColBlock;
-            long colEnd = Math.Min(col0 + tiling.ColBlock, ne11);
-            byte* a = src0.DataPtr + (i12 / r2 * src0.Nb[2]) + (i13 / r3 * src0.Nb[3]) + (row0 * src0.Nb[1]);
-            for (long c = col0; c < colEnd; c += cb)
+            long last = Math.Min(total, (grab + 1) * run);
+            for (long item = grab * run; item < last; item++)
             {
-                int cols = (int)Math.Min(cb, colEnd - c);
-                for (int j = 0; j < cols; j++)
+                long plane = item / tiling.ItemsPerPlane;
+                long rest = item - (plane * tiling.ItemsPerPlane);
+                long colBlock = rest / tiling.RowBlocks;
+                long rowBlock = rest - (colBlock * tiling.RowBlocks);
+                long i13 = plane / ne12;
+                long i12 = plane - (i13 * ne12);
+                long row0 = rowBlock * tiling.RowBlock;
+                long rows = Math.Min(tiling.RowBlock, ne01 - row0);
+                long col0 = colBlock * tiling.ColBlock;
+                long colEnd = Math.Min(col0 + tiling.ColBlock, ne11);
+                byte* a = src0.DataPtr + (i12 / r2 * src0.Nb[2]) + (i13 / r3 * src0.Nb[3]) + (row0 * src0.Nb[1]);
+                for (long c = col0; c < colEnd; c += cb)
                 {
-                    long i11 = c + j;
-                    b[j] = op.Convert
-                        ? panel + ((((i13 * ne12) + i12) * ne11) + i11) * op.PanelStride
-                        : src1.RowPtr(i11, i12, i13);
-                    d[j] = (float*)node.RowPtr(i11, i12, i13);
+                    int cols = (int)Math.Min(cb, colEnd - c);
+                    for (int j = 0; j < cols; j++)
+                    {
+                        long i11 = c + j;
+                        b[j] = op.Convert
+                            ? panel + ((((i13 * ne12) + i12) * ne11) + i11) * op.PanelStride
+                            : src1.RowPtr(i11, i12, i13);
+                        d[j] = (float*)node.RowPtr(i11, i12, i13);
+                    }
+                    op.Block<TOps, TVec>(a, src0.Nb[1], rows, b, d, cols, row0, pack);
                 }
-                op.Block<TOps, TVec>(a, src0.Nb[1], rows, b, d, cols, row0, pack);
             }
         }
     }
