@@ -212,15 +212,8 @@ internal static unsafe class Q8_0DotTile
     private static Vector256<int> DecodeStart<TW>(Vector256<sbyte> qy)
         where TW : IWeights
     {
-        if (AvxVnni.IsSupported)
-        {
-            return Avx2.Subtract(Vector256<int>.Zero, AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Create((byte)VnniOffset<TW>()), qy));
-        }
-        if (TW.Offset != 0)
-        {
-            return Avx2.Subtract(Vector256<int>.Zero, SimdOps.DotU8(Vector256.Create((byte)TW.Offset), qy));
-        }
-        return Vector256<int>.Zero;
+        int offset = AvxVnni.IsSupported ? VnniOffset<TW>() : TW.Offset;
+        return offset == 0 ? Vector256<int>.Zero : Avx2.Subtract(Vector256<int>.Zero, SimdOps.DotU8(Vector256.Create((byte)offset), qy));
     }
 
     /// <summary><paramref name="start"/> + Σ q·y per 4-byte group of the block at <paramref name="x"/>.</summary>
