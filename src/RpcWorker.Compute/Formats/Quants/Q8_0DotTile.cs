@@ -203,8 +203,7 @@ internal static unsafe class Q8_0DotTile
             f2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(DecodeBlock<TW>(start, x2, qy)), Avx.Multiply(Vector256.Create(QuantMath.Half(x2)), dy), f2);
             f3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(DecodeBlock<TW>(start, x3, qy)), Avx.Multiply(Vector256.Create(QuantMath.Half(x3)), dy), f3);
         }
-        Vector256<float> sums = Avx.HorizontalAdd(Avx.HorizontalAdd(f0, f1), Avx.HorizontalAdd(f2, f3));
-        Sse.Store(dst, Sse.Add(sums.GetLower(), sums.GetUpper()));
+        Sse.Store(dst, KTileOps.Sum4(f0, f1, f2, f3));
     }
 
     /// <summary>−offset·Σy per 4-byte group of the activation block (zero for signed quants without AVX-VNNI).</summary>
@@ -224,7 +223,7 @@ internal static unsafe class Q8_0DotTile
         Vector256<byte> q = TW.Row(x);
         if (AvxVnni.IsSupported)
         {
-            return AvxVnni.MultiplyWideningAndAdd(start, TW.Offset == 0 ? Avx2.Xor(q, Vector256.Create((byte)0x80)) : q, qy);
+            return AvxVnni.MultiplyWideningAndAdd(start, VnniQuants<TW>(q), qy);
         }
         return Avx2.Add(start, TW.Offset == 0 ? SimdOps.DotS8(q.AsSByte(), qy) : SimdOps.DotU8(q, qy));
     }
@@ -342,17 +341,25 @@ internal static unsafe class Q8_0DotTile
         }
     }
 
-    /// <summary>Stores one panel vector; signed quants get 128 added (sign bit flipped) for <c>vpdpbusd</c> with AVX-VNNI.</summary>
+    /// <summary>Stores one panel vector, in the form <c>vpdpbusd</c> takes with AVX-VNNI (<see cref="VnniQuants{TW}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StorePanel<TW>(byte* q, Vector256<long> v)
         where TW : IWeights
     {
-        if (AvxVnni.IsSupported && TW.Offset == 0)
+        if (AvxVnni.IsSupported)
         {
-            v = Avx2.Xor(v, Vector256.Create(unchecked((long)0x8080808080808080UL)));
+            v = VnniQuants<TW>(v.AsByte()).AsInt64();
         }
         Avx.StoreAligned((long*)q, v);
     }
+
+    /// <summary>
+    /// Quants as the unsigned bytes <c>vpdpbusd</c> takes: signed ones (Q8_0) get 128 added, the sign bit flipped, which
+    /// is the <see cref="VnniOffset{TW}"/> their block sums start from; unsigned ones are already in that form.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> VnniQuants<TW>(Vector256<byte> q)
+        where TW : IWeights => TW.Offset == 0 ? Avx2.Xor(q, Vector256.Create((byte)0x80)) : q;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<sbyte> Broadcast(byte* p) => Avx2.BroadcastScalarToVector256((int*)p).AsSByte();
