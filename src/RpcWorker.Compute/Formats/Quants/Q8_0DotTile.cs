@@ -29,6 +29,15 @@ internal static unsafe class Q8_0DotTile
     /// <summary>Weight rows per decode group.</summary>
     private const int DecodeRows = 4;
 
+    /// <summary>Weight rows per wide decode group (the lanes of one vector of int32 or float).</summary>
+    private const int WideRows = 8;
+
+    /// <summary>Blocks whose column terms the wide decode prepares at once.</summary>
+    private const int DecodeChunkBlocks = 1024;
+
+    /// <summary>Largest wide decode group (eight rows' bytes) whose successor is prefetched into L1 rather than L2.</summary>
+    private const long L1PrefetchGroupBytes = 12 * 1024;
+
     /// <summary>Columns per register tile.</summary>
     private const int Cols = 4;
 
@@ -156,15 +165,45 @@ internal static unsafe class Q8_0DotTile
     }
 
     /// <summary>
-    /// One column (decode): <see cref="DecodeRows"/> rows at a time share each activation block (its load, its scale and
-    /// the start value of the block sums), each row keeping its own float accumulator; the last rows go through the
-    /// format's single-row dot. Four short row streams defeat the hardware prefetcher, so each step prefetches the same
-    /// offset in the next group of rows (prefetches never fault, past the end included).
+    /// One column (decode). Groups of <see cref="WideRows"/> rows go through <see cref="DecodeWide{TW, TP}"/>, a chunk
+    /// of <see cref="DecodeChunkBlocks"/> blocks at a time after the chunk's column terms are prepared once for all of
+    /// them; the last rows in groups of <see cref="DecodeRows"/>, then one at a time through the format's single-row
+    /// dot. Eight row streams are more than the hardware prefetcher follows, so while a group runs, the next group's
+    /// bytes (the rows that follow, which the same thread usually takes next) are prefetched in address order, as many
+    /// lines per block as the group consumes: into L1 while a group fits in <see cref="L1PrefetchGroupBytes"/>, into L2
+    /// beyond (one group ahead would then evict itself from L1). Measured on Zen 4, one thread streaming from memory:
+    /// Q4_0 11.5 → 16.5 GB/s at k = 2048 and 13.9 → 16.0 at 5632; Q8_0 11.8 → 21.5 and 17.1 → 21.5.
     /// </summary>
+    [SkipLocalsInit]
     private static void Decode<TW>(long nb, byte* a, long lda, long rows, byte* y, float* dst)
         where TW : IWeights
     {
         long i = 0;
+        long wide = rows - (rows % WideRows);
+        if (wide > 0 && nb > 0)
+        {
+            float* scales = stackalloc float[DecodeChunkBlocks];
+            int* starts = stackalloc int[DecodeChunkBlocks];
+            for (long kb = 0; kb < nb; kb += DecodeChunkBlocks)
+            {
+                int kc = (int)Math.Min(DecodeChunkBlocks, nb - kb);
+                byte* yc = y + (kb * Q8_0Format.BlockBytes);
+                DecodeTerms<TW>(yc, kc, scales, starts);
+                for (long r = 0; r < wide; r += WideRows)
+                {
+                    byte* x = a + (r * lda) + (kb * TW.BlockBytes);
+                    if (WideRows * lda <= L1PrefetchGroupBytes)
+                    {
+                        DecodeWide<TW, PrefetchL1>(kc, x, lda, yc, scales, starts, dst + r, kb > 0);
+                    }
+                    else
+                    {
+                        DecodeWide<TW, PrefetchL2>(kc, x, lda, yc, scales, starts, dst + r, kb > 0);
+                    }
+                }
+            }
+            i = wide;
+        }
         for (; i + DecodeRows <= rows; i += DecodeRows)
         {
             DecodeGroup<TW>(nb, a + (i * lda), lda, y, dst + i);
@@ -173,6 +212,126 @@ internal static unsafe class Q8_0DotTile
         {
             dst[i] = TW.Dot(nb, a + (i * lda), y);
         }
+    }
+
+    /// <summary>
+    /// Per activation block of the chunk: its scale as a float, and −Offset·Σy, the start value of every row's block
+    /// sum (zero for signed quants).
+    /// </summary>
+    private static void DecodeTerms<TW>(byte* y, int kc, float* scales, int* starts)
+        where TW : IWeights
+    {
+        for (int i = 0; i < kc; i++, y += Q8_0Format.BlockBytes)
+        {
+            scales[i] = QuantMath.Half(y);
+            starts[i] = TW.Offset == 0 ? 0 : -TW.Offset * Vector256.Sum(SimdOps.DotU8(Vector256.Create((byte)1), Avx.LoadVector256((sbyte*)(y + 2))));
+        }
+    }
+
+    /// <summary>
+    /// Eight rows against one column over <paramref name="kc"/> blocks, with the rows' block sums reduced across
+    /// registers so that the float work runs once per block for all eight: each row's products, pair-summed by
+    /// <c>vpmaddubsw</c>, are added horizontally in a tree (<c>vphaddw</c> in int16 where sixteen products always fit,
+    /// as for Q4_0's 4-bit quants; otherwise <c>vpmaddwd</c> to int32 first, then <c>vphaddd</c>) until lane r holds
+    /// row r's sum; then one start add, one convert, one multiply of the eight row scales by the column scale and one
+    /// FMA. Every block sum is exact; only the order of the float accumulation differs from the per-row dot.
+    /// </summary>
+    private static void DecodeWide<TW, TP>(int kc, byte* x, long lda, byte* y, float* scales, int* starts, float* dst, bool accumulate)
+        where TW : IWeights
+        where TP : IPrefetch
+    {
+        long lda3 = 3 * lda;
+        long lda5 = 5 * lda;
+        long lda7 = 7 * lda;
+        Vector256<float> acc = Vector256<float>.Zero;
+        byte* next = x + (WideRows * lda);
+        for (int i = 0; i < kc; i++, x += TW.BlockBytes, y += Q8_0Format.BlockBytes, next += WideRows * TW.BlockBytes)
+        {
+            for (int line = 0; line < ((WideRows * TW.BlockBytes) + 63) / 64; line++)
+            {
+                TP.Prefetch(next + (64 * line));
+            }
+            Vector256<sbyte> qy = Avx.LoadVector256((sbyte*)(y + 2));
+            Vector256<int> sums = TW.Int16Groups == 8
+                ? Int16Tree<TW>(x, lda, lda3, lda5, lda7, qy)
+                : Int32Tree<TW>(x, lda, lda3, lda5, lda7, qy);
+            if (TW.Offset != 0)
+            {
+                sums = Avx2.Add(sums, Vector256.Create(starts[i]));
+            }
+            Vector256<float> rowScales = Vector256.Create(
+                Vector128.Create(QuantMath.Half(x), QuantMath.Half(x + lda), QuantMath.Half(x + (2 * lda)), QuantMath.Half(x + lda3)),
+                Vector128.Create(QuantMath.Half(x + (4 * lda)), QuantMath.Half(x + lda5), QuantMath.Half(x + (6 * lda)), QuantMath.Half(x + lda7)));
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), Avx.Multiply(rowScales, Vector256.Create(scales[i])), acc);
+        }
+        Avx.Store(dst, accumulate ? Avx.Add(Avx.LoadVector256(dst), acc) : acc);
+    }
+
+    /// <summary>Where the wide decode prefetches the next group.</summary>
+    private interface IPrefetch
+    {
+        static abstract void Prefetch(byte* p);
+    }
+
+    private struct PrefetchL1 : IPrefetch
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Prefetch(byte* p) => Sse.Prefetch0(p);
+    }
+
+    private struct PrefetchL2 : IPrefetch
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Prefetch(byte* p) => Sse.Prefetch1(p);
+    }
+
+    /// <summary>
+    /// The eight rows' Σq·y over one block, summed in int16 (unsigned quants of at most 15: sixteen products stay
+    /// within ±30720; <see cref="IWeights.Int16Groups"/> = 8 only holds for such quants): three levels of
+    /// <c>vphaddw</c> leave row r's sums over elements 0..15 and 16..31 in word r of the two lanes; interleaving the
+    /// two and one <c>vpmaddwd</c> give the eight block sums in int32.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Int16Tree<TW>(byte* x, long lda, long lda3, long lda5, long lda7, Vector256<sbyte> qy)
+        where TW : IWeights
+    {
+        Vector256<short> p01 = Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(TW.Row(x), qy), Avx2.MultiplyAddAdjacent(TW.Row(x + lda), qy));
+        Vector256<short> p23 = Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(TW.Row(x + (2 * lda)), qy), Avx2.MultiplyAddAdjacent(TW.Row(x + lda3), qy));
+        Vector256<short> p45 = Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(TW.Row(x + (4 * lda)), qy), Avx2.MultiplyAddAdjacent(TW.Row(x + lda5), qy));
+        Vector256<short> p67 = Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(TW.Row(x + (6 * lda)), qy), Avx2.MultiplyAddAdjacent(TW.Row(x + lda7), qy));
+        Vector256<short> r = Avx2.HorizontalAdd(Avx2.HorizontalAdd(p01, p23), Avx2.HorizontalAdd(p45, p67));
+        // Qwords (rows 0-3, elements 0..15), (rows 4-7, 0..15), (rows 0-3, 16..31), (rows 4-7, 16..31) -> each lane
+        // holds one half of the rows with both element halves, words interleaved so that vpmaddwd adds the two halves.
+        r = Avx2.Permute4x64(r.AsInt64(), 0b11_01_10_00).AsInt16();
+        r = Avx2.Shuffle(r.AsByte(), Vector256.Create((byte)0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15, 0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15)).AsInt16();
+        return Avx2.MultiplyAddAdjacent(r, Vector256.Create((short)1));
+    }
+
+    /// <summary>
+    /// The eight rows' Σq·y over one block in int32 (signed quants with the sign trick, or unsigned ones whose sixteen
+    /// products could leave int16): each row's four-product sums, then two levels of <c>vphaddd</c> leave rows 0-3 and
+    /// rows 4-7 in two vectors, each lane one half of the elements; the lanes are then added across.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Int32Tree<TW>(byte* x, long lda, long lda3, long lda5, long lda7, Vector256<sbyte> qy)
+        where TW : IWeights
+    {
+        Vector256<int> p01 = Avx2.HorizontalAdd(RowSums<TW>(x, qy), RowSums<TW>(x + lda, qy));
+        Vector256<int> p23 = Avx2.HorizontalAdd(RowSums<TW>(x + (2 * lda), qy), RowSums<TW>(x + lda3, qy));
+        Vector256<int> p45 = Avx2.HorizontalAdd(RowSums<TW>(x + (4 * lda), qy), RowSums<TW>(x + lda5, qy));
+        Vector256<int> p67 = Avx2.HorizontalAdd(RowSums<TW>(x + (6 * lda), qy), RowSums<TW>(x + lda7, qy));
+        Vector256<int> lo = Avx2.HorizontalAdd(p01, p23);
+        Vector256<int> hi = Avx2.HorizontalAdd(p45, p67);
+        return Avx2.Add(Avx2.Permute2x128(lo, hi, 0x20), Avx2.Permute2x128(lo, hi, 0x31));
+    }
+
+    /// <summary>Σq·y per 4-byte group of one row's block (sign trick for signed quants, wrapping-free for unsigned ones).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> RowSums<TW>(byte* x, Vector256<sbyte> qy)
+        where TW : IWeights
+    {
+        Vector256<byte> q = TW.Row(x);
+        return TW.Offset == 0 ? SimdOps.DotS8(q.AsSByte(), qy) : SimdOps.DotU8(q, qy);
     }
 
     /// <summary>

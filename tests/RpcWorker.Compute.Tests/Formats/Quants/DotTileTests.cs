@@ -6,7 +6,8 @@ namespace RpcWorker.Compute.Tests.Formats.Quants;
 /// <see cref="RowFormat.DotTile"/> of every tier against a double-precision dot product of the dequantized rows, over
 /// tile edge shapes (rows and columns 1..9, 16, 17), several lengths (one block up to two panel chunks), padded weight
 /// rows and a non-zero row offset; wide blocks (more columns than one batch of column terms, lengths that end in a
-/// partial chunk); and extreme quants, where the int16 sums of the prefill panels must not saturate.
+/// partial chunk, and decode rows longer than one chunk of column terms); and extreme quants, where the int16 sums of
+/// the prefill panels must not saturate.
 /// </summary>
 public unsafe class DotTileTests
 {
@@ -14,8 +15,8 @@ public unsafe class DotTileTests
     private static readonly int[] s_counts = [1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17];
     private static readonly int[] s_lengths = [32, 64, 160, 512, 2048];
     private static readonly int[] s_wideRows = [8, 13, 24];
-    private static readonly int[] s_wideCols = [2, 64, 65, 70];
-    private static readonly int[] s_wideLengths = [1056, 1088];
+    private static readonly int[] s_wideCols = [1, 2, 64, 65, 70];
+    private static readonly int[] s_wideLengths = [1056, 1088, 8256];
 
     public static TheoryData<GgmlType> Types => new() { GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q8_0 };
 
