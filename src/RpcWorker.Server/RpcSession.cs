@@ -23,14 +23,16 @@ internal sealed class RpcSession
 
     private readonly ILogger _logger;
     private StoredGraph? _graphWorkspace;
+    private BufferMemory? _receiveMemory;
     private bool _helloDone;
 
-    public RpcSession(long id, ServerContext context, PipeReader input, PipeWriter output)
+    public RpcSession(long id, ServerContext context, PipeReader input, PipeWriter output, IDirectInput? directInput = null)
     {
         Id = id;
         Context = context;
         Input = input;
         Output = output;
+        DirectInput = directInput;
         _logger = context.Logger;
         Buffers = new BufferTable(context.Budget, context.Held);
     }
@@ -42,6 +44,12 @@ internal sealed class RpcSession
     public PipeReader Input { get; }
 
     public PipeWriter Output { get; }
+
+    /// <summary>Receives payload bytes past the pipe once it is drained (null: everything comes through <see cref="Input"/>).</summary>
+    public IDirectInput? DirectInput { get; }
+
+    /// <summary>The memory a direct receive lands in (created by the first one).</summary>
+    public BufferMemory ReceiveMemory => _receiveMemory ??= new BufferMemory();
 
     public BufferTable Buffers { get; }
 
@@ -209,7 +217,7 @@ internal sealed class RpcSession
             return await DispatchAsync(header, result.Buffer, cancellationToken).ConfigureAwait(false);
         }
         // A large payload (GRAPH_COMPUTE) is drained into one pooled array as it arrives, so the pipe never has to hold
-        // more than its pause threshold and the writer is never left paused while we wait.
+        // all of it.
         Input.AdvanceTo(buffer.GetPosition(ProtocolLimits.RequestHeaderSize));
         byte[] rented = ArrayPool<byte>.Shared.Rent(payloadSize);
         try

@@ -10,8 +10,8 @@ namespace RpcWorker.Benchmarks.Server;
 
 /// <summary>
 /// A real <see cref="RpcSession"/> over an in-memory <see cref="Pipe"/> pair (no sockets, no kernel copies; inline pipe
-/// schedulers, so the session runs on the client's thread). The request pipe uses the socket transport's 64 KiB
-/// segments and 4 MiB pause threshold.
+/// schedulers, so the session runs on the client's thread). The request pipe uses the socket transport's 64 KiB read
+/// size, and a 4 MiB pause threshold holds the client back the way TCP backpressure holds a real one.
 /// </summary>
 internal sealed class EmbeddedSession : IAsyncDisposable
 {

@@ -5,22 +5,23 @@ using Microsoft.Extensions.Logging;
 namespace RpcWorker.Server.Transport;
 
 /// <summary>
-/// Pumps one socket into an input pipe and an output pipe into the socket (Kestrel's socket transport, reduced). The input
-/// pipe pauses the receive loop at <see cref="InputPauseThreshold"/> bytes, so a client streaming a huge SET_TENSOR is held
-/// by TCP backpressure instead of pipe memory. Socket resets are the normal end of a connection and complete the pipes.
+/// One socket as an input pipe reader and an output pipe (Kestrel's socket transport, reduced). Input is read on demand
+/// (<see cref="SocketReceiveStream"/>): the session's reads are the only receives, so a client streaming a huge
+/// SET_TENSOR is held by TCP backpressure, and once the reader's buffer is drained the payload can be received straight
+/// into the tensor (<see cref="ReceiveDirectAsync"/>). A pump sends the output pipe. Socket resets are the normal end of a
+/// connection and complete the pipes.
 /// </summary>
-internal sealed class SocketConnection : IAsyncDisposable
+internal sealed class SocketConnection : IAsyncDisposable, IDirectInput
 {
-    public const int InputPauseThreshold = 4 << 20;
     public const int OutputPauseThreshold = 4 << 20;
     private const int MinimumSegment = 64 << 10;
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Socket _socket;
     private readonly ILogger _logger;
-    private readonly Pipe _input;
+    private readonly SocketReceiveStream _receive;
+    private readonly PipeReader _input;
     private readonly Pipe _output;
-    private Task _receiving = Task.CompletedTask;
     private Task _sending = Task.CompletedTask;
     private int _disposed;
 
@@ -28,11 +29,8 @@ internal sealed class SocketConnection : IAsyncDisposable
     {
         _socket = socket;
         _logger = logger;
-        _input = new Pipe(new PipeOptions(
-            pauseWriterThreshold: InputPauseThreshold,
-            resumeWriterThreshold: InputPauseThreshold / 2,
-            minimumSegmentSize: MinimumSegment,
-            useSynchronizationContext: false));
+        _receive = new SocketReceiveStream(socket, logger);
+        _input = PipeReader.Create(_receive, new StreamPipeReaderOptions(bufferSize: MinimumSegment, leaveOpen: true));
         _output = new Pipe(new PipeOptions(
             pauseWriterThreshold: OutputPauseThreshold,
             resumeWriterThreshold: OutputPauseThreshold / 2,
@@ -40,17 +38,16 @@ internal sealed class SocketConnection : IAsyncDisposable
             useSynchronizationContext: false));
     }
 
-    public PipeReader Input => _input.Reader;
+    public PipeReader Input => _input;
 
     public PipeWriter Output => _output.Writer;
 
     public System.Net.EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
 
-    public void Start()
-    {
-        _receiving = ReceiveAsync();
-        _sending = SendAsync();
-    }
+    public void Start() => _sending = SendAsync();
+
+    public ValueTask<int> ReceiveDirectAsync(Memory<byte> destination, CancellationToken cancellationToken) =>
+        _receive.ReadAsync(destination, cancellationToken);
 
     /// <summary>Cuts the connection now (server shutdown): pending receives and sends fail and the pipes complete.</summary>
     public void Abort()
@@ -64,37 +61,6 @@ internal sealed class SocketConnection : IAsyncDisposable
             Log.SocketError(_logger, "abort", ex.Message);
         }
         _socket.Dispose();
-    }
-
-    private async Task ReceiveAsync()
-    {
-        PipeWriter writer = _input.Writer;
-        try
-        {
-            while (true)
-            {
-                Memory<byte> memory = writer.GetMemory(MinimumSegment);
-                int received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
-                if (received == 0)
-                {
-                    break;
-                }
-                writer.Advance(received);
-                FlushResult flush = await writer.FlushAsync().ConfigureAwait(false);
-                if (flush.IsCompleted || flush.IsCanceled)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            Log.SocketError(_logger, "receive", ex.Message);
-        }
-        finally
-        {
-            await writer.CompleteAsync().ConfigureAwait(false);
-        }
     }
 
     private async Task SendAsync()
@@ -133,7 +99,7 @@ internal sealed class SocketConnection : IAsyncDisposable
         {
             return;
         }
-        await _input.Reader.CompleteAsync().ConfigureAwait(false);
+        await _input.CompleteAsync().ConfigureAwait(false);
         await _output.Writer.CompleteAsync().ConfigureAwait(false);
         try
         {
@@ -145,6 +111,5 @@ internal sealed class SocketConnection : IAsyncDisposable
         }
         Abort();
         await _sending.ConfigureAwait(false);
-        await _receiving.ConfigureAwait(false);
     }
 }

@@ -5,6 +5,8 @@ namespace RpcWorker.Server.Tests.Handlers;
 
 public class TensorDataTests
 {
+    private static byte[] Concat(byte[] a, byte[] b) => [.. a, .. b];
+
     private static byte[] Pattern(int length, int seed) => Enumerable.Range(0, length).Select(i => (byte)(i * 13 + seed)).ToArray();
 
     [Fact]
@@ -32,6 +34,33 @@ public class TensorDataTests
         RpcTensor tensor = Tensors.Bytes(handle, baseAddress, size);
         await client.SetTensorAsync(tensor, 0, data);
         byte[] back = await client.GetTensorAsync(tensor, 0, size);
+        Assert.True(data.AsSpan().SequenceEqual(back));
+    }
+
+    [Fact]
+    public async Task SetTensor_PayloadInPiecesWithNextRequestBehindIt_LandsWhole()
+    {
+        // The header arrives with a little of the data (read through the pipe), the rest in pauses (received straight
+        // into the buffer), and the last piece carries the next request: none of it may be lost or taken as data.
+        const int size = (1 << 20) + 123;
+        await using RpcServer server = await TestServer.StartAsync();
+        await using RawClient client = await RawClient.ConnectAsync(server.LocalEndPoint);
+        (ulong handle, ulong baseAddress) = await client.AllocWithBaseAsync(size);
+        RpcTensor tensor = Tensors.Bytes(handle, baseAddress, size);
+        byte[] data = Pattern(size, 5);
+        byte[] frame = RawClient.Frame(RpcCommand.SetTensor, Concat(RawClient.Bytes(new SetTensor.Header(tensor, 0)), data));
+        byte[] next = RawClient.Frame(RpcCommand.GetTensor, RawClient.Bytes(new GetTensor.Request(tensor, 0, (ulong)size)));
+        int[] cuts = [9 + SetTensor.Header.WireSize + 1000, 9 + SetTensor.Header.WireSize + 70_000, frame.Length - 10];
+        int at = 0;
+        foreach (int cut in cuts)
+        {
+            await client.SendRawAsync(frame.AsMemory(at, cut - at));
+            at = cut;
+            await Task.Delay(20);
+        }
+        byte[] tail = Concat(frame[at..], next);
+        await client.SendRawAsync(tail);
+        byte[] back = await client.ReadResponseAsync();
         Assert.True(data.AsSpan().SequenceEqual(back));
     }
 
