@@ -143,7 +143,6 @@ public sealed class RpcServer : IAsyncDisposable
         {
             connection.Abort();
         }
-        connection.Start();
         active.Completion = RunSessionAsync(id, session, connection);
     }
 
