@@ -24,6 +24,12 @@ internal static unsafe class HalfGemvAvx512
     private const int Chunk = 4096;
     private const uint FloatMask = 0x8FFF_E000;
 
+    /// <summary>
+    /// How many tiles ahead <see cref="Tile4"/> prefetches, into L2. With both threads streaming from memory (Zen 4) two
+    /// tiles into L2 measured 1.2-1.4x the next tile into L1 (k = 2048: 24-26 → 30-32 GB/s).
+    /// </summary>
+    private const int PrefetchTiles = 2;
+
     public static bool IsSupported => Avx512BW.IsSupported;
 
     /// <summary>Computes <paramref name="rows"/> rows of <paramref name="a"/> (<paramref name="lda"/> bytes apart) into <paramref name="dst"/>[0..rows).</summary>
@@ -81,8 +87,8 @@ internal static unsafe class HalfGemvAvx512
 
     /// <summary>
     /// Four rows over <paramref name="n"/> elements; false (nothing written) when one of the weights is Inf or NaN. Four
-    /// short row streams defeat the hardware prefetcher, so each step prefetches the next tile's lines (prefetches never
-    /// fault, past the end included).
+    /// short row streams defeat the hardware prefetcher, so each step prefetches the same lines
+    /// <see cref="PrefetchTiles"/> tiles on (prefetches never fault, past the end included).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Tile4(long n, byte* a0, long lda, float* split, float* dst, bool first)
@@ -91,7 +97,7 @@ internal static unsafe class HalfGemvAvx512
         uint* r1 = (uint*)(a0 + lda);
         uint* r2 = (uint*)(a0 + (2 * lda));
         uint* r3 = (uint*)(a0 + (3 * lda));
-        long ahead = lda; // in uints: the same place four rows on, where the next tile reads
+        long ahead = PrefetchTiles * lda; // in uints: the same place PrefetchTiles · 4 rows on
         Vector512<float> e0 = Vector512<float>.Zero, e1 = e0, e2 = e0, e3 = e0;
         Vector512<float> o0 = e0, o1 = e0, o2 = e0, o3 = e0;
         Vector512<ushort> magnitudes = Vector512<ushort>.Zero;
@@ -100,10 +106,10 @@ internal static unsafe class HalfGemvAvx512
             Vector512<float> xe = Vector512.Load(split + i);
             Vector512<float> xo = Vector512.Load(split + i + 16);
             long w = i / 2;
-            Sse.Prefetch0(r0 + w + ahead);
-            Sse.Prefetch0(r1 + w + ahead);
-            Sse.Prefetch0(r2 + w + ahead);
-            Sse.Prefetch0(r3 + w + ahead);
+            Sse.Prefetch1(r0 + w + ahead);
+            Sse.Prefetch1(r1 + w + ahead);
+            Sse.Prefetch1(r2 + w + ahead);
+            Sse.Prefetch1(r3 + w + ahead);
             Accumulate(Vector512.Load(r0 + w), xe, xo, ref e0, ref o0, ref magnitudes);
             Accumulate(Vector512.Load(r1 + w), xe, xo, ref e1, ref o1, ref magnitudes);
             Accumulate(Vector512.Load(r2 + w), xe, xo, ref e2, ref o2, ref magnitudes);
