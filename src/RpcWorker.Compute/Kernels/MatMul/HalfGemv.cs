@@ -50,8 +50,10 @@ internal static unsafe class HalfGemv
     }
 
     /// <summary>
-    /// Four rows; false (nothing written) when a weight in the vector part is Inf or NaN. Each step prefetches the next
-    /// tile's lines: four short row streams defeat the hardware prefetcher (prefetches never fault, past the end included).
+    /// Four rows; false (nothing written) when a weight in the vector part is Inf or NaN. Each step prefetches the same
+    /// lines <see cref="HalfGemvAvx512.PrefetchTiles"/> tiles on into L2: four short row streams defeat the hardware
+    /// prefetcher (prefetches never fault, past the end included). Both threads streaming from memory (Zen 4, k = 2048),
+    /// this measured 28-34 GB/s against 22-24 for the next tile into L1.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Tile4(long k, byte* a0, long lda, float* x, float* dst)
@@ -60,16 +62,16 @@ internal static unsafe class HalfGemv
         ushort* r1 = (ushort*)(a0 + lda);
         ushort* r2 = (ushort*)(a0 + (2 * lda));
         ushort* r3 = (ushort*)(a0 + (3 * lda));
-        long ahead = 2 * lda; // in ushorts: the same place four rows on, where the next tile reads
+        long ahead = HalfGemvAvx512.PrefetchTiles * 2 * lda; // in ushorts
         Vector256<float> c0 = Vector256<float>.Zero, c1 = c0, c2 = c0, c3 = c0;
         Vector256<ushort> magnitudes = Vector256<ushort>.Zero;
         long kv = k - (k % Step);
         for (long i = 0; i < kv; i += Step)
         {
-            Sse.Prefetch0(r0 + i + ahead);
-            Sse.Prefetch0(r1 + i + ahead);
-            Sse.Prefetch0(r2 + i + ahead);
-            Sse.Prefetch0(r3 + i + ahead);
+            Sse.Prefetch1(r0 + i + ahead);
+            Sse.Prefetch1(r1 + i + ahead);
+            Sse.Prefetch1(r2 + i + ahead);
+            Sse.Prefetch1(r3 + i + ahead);
             Column(x + i, out Vector256<float> xl, out Vector256<float> xh);
             c0 = Accumulate(Vector256.Load((short*)r0 + i), xl, xh, c0, ref magnitudes);
             c1 = Accumulate(Vector256.Load((short*)r1 + i), xl, xh, c1, ref magnitudes);
