@@ -48,11 +48,7 @@ internal sealed class SetTensorHandler : IStreamingCommandHandler
         {
             while (done < size && input.TryRead(out result))
             {
-                buffer = result.Buffer;
-                ReadOnlySequence<byte> buffered = buffer.Slice(0, (long)Math.Min((ulong)buffer.Length, size - done));
-                CopyIn(target, start + done, buffered);
-                done += (ulong)buffered.Length;
-                input.AdvanceTo(buffered.End);
+                done += CopyBuffered(input, result, target, start + done, size - done);
                 if (done < size && result.IsCompleted)
                 {
                     return false;
@@ -72,11 +68,7 @@ internal sealed class SetTensorHandler : IStreamingCommandHandler
         while (done < size)
         {
             result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            buffer = result.Buffer;
-            ReadOnlySequence<byte> chunk = buffer.Slice(0, (long)Math.Min((ulong)buffer.Length, size - done));
-            CopyIn(target, start + done, chunk);
-            done += (ulong)chunk.Length;
-            input.AdvanceTo(chunk.End);
+            done += CopyBuffered(input, result, target, start + done, size - done);
             if (done < size && result.IsCompleted)
             {
                 return false;
@@ -90,6 +82,18 @@ internal sealed class SetTensorHandler : IStreamingCommandHandler
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// Copies up to <paramref name="remaining"/> bytes of what <paramref name="result"/> holds into the buffer at
+    /// <paramref name="address"/> and consumes them from the reader; returns how many it copied.
+    /// </summary>
+    private static ulong CopyBuffered(PipeReader input, in ReadResult result, RemoteBuffer target, ulong address, ulong remaining)
+    {
+        ReadOnlySequence<byte> chunk = result.Buffer.Slice(0, (long)Math.Min((ulong)result.Buffer.Length, remaining));
+        CopyIn(target, address, chunk);
+        input.AdvanceTo(chunk.End);
+        return (ulong)chunk.Length;
     }
 
     private static unsafe Memory<byte> At(BufferMemory memory, RemoteBuffer buffer, ulong address, int length) =>

@@ -215,9 +215,14 @@ internal static unsafe class Q8_0DotTile
         for (int i = 0; i < kc; i++, y += Q8_0Format.BlockBytes)
         {
             scales[i] = QuantMath.Half(y);
-            starts[i] = TW.Offset == 0 ? 0 : -TW.Offset * Vector256.Sum(SimdOps.DotU8(Vector256.Create((byte)1), Avx.LoadVector256((sbyte*)(y + 2))));
+            starts[i] = TW.Offset == 0 ? 0 : -TW.Offset * QuantSum(y);
         }
     }
+
+    /// <summary>Σy over the 32 quants of the activation block at <paramref name="y"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int QuantSum(byte* y) =>
+        Vector256.Sum(SimdOps.DotU8(Vector256.Create((byte)1), Avx.LoadVector256((sbyte*)(y + 2))));
 
     /// <summary>
     /// Eight rows against one column over <paramref name="kc"/> blocks, with the rows' block sums reduced across
@@ -387,8 +392,7 @@ internal static unsafe class Q8_0DotTile
                 s[i] = QuantMath.Half(y);
                 if (AvxVnni.IsSupported)
                 {
-                    Vector256<int> sums = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Create((byte)1), Avx.LoadVector256((sbyte*)(y + 2)));
-                    o[i] = -VnniOffset<TW>() * Vector256.Sum(sums);
+                    o[i] = -VnniOffset<TW>() * QuantSum(y);
                 }
                 else if (TW.Offset != 0)
                 {
