@@ -8,13 +8,14 @@ namespace RpcWorker.Compute.Kernels.Attention;
 /// rows of its (broadcast) head with scale, logit softcap, ALiBi-sloped F16 mask and an optional sink logit, writing the
 /// permuted result [DV, n_head, n_q, batch]. Q is converted to K's dot type (F16/BF16 rounding, or the quantized
 /// <c>vec_dot_type</c>) as ggml does; F16 V accumulates in F16 precision on ggml's one-chunk path and in F32 where ggml
-/// takes its tiled path. Decode-shaped nodes (one query row, ≥ 512 KV rows, F32/F16 K = V) split the KV range across
-/// threads and merge the partial softmax states, as ggml does. Where ggml tiles (≥ 64 queries, F32/F16 K = V), tiles
+/// takes its tiled path; on the one-chunk path F16 K and V blocks are widened once for the up to eight query rows
+/// that share a KV head (FlashAttnExt.RowGroups.cs). Decode-shaped nodes (one query row, ≥ 512 KV rows, F32/F16
+/// K = V) split the KV range across threads and merge the partial softmax states, as ggml does. Where ggml tiles (≥ 64 queries, F32/F16 K = V), tiles
 /// of up to 64 query rows of one head run against blocks of 64 KV rows widened to F32 once per tile
 /// (<see cref="AttentionTile"/>), with ggml's per-block online softmax; the team takes (head, tile) items from the
 /// shared counter.
 /// </summary>
-internal sealed unsafe class FlashAttnExtKernel : IOpKernel
+internal sealed unsafe partial class FlashAttnExtKernel : IOpKernel
 {
     private const int PrecDefault = 0;
     private const int PrecF32 = 10;
@@ -121,6 +122,9 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
 
     private static long PerThreadFloats(long dk, long dv) => 3 * dk + 3 * dv + CacheLineFloats;
 
+    private static long ThreadFloats(Tensor q, Tensor k, Tensor v) =>
+        UseGroups(q, k, v) ? GroupFloats(k.Ne[0], v.Ne[0]) : PerThreadFloats(k.Ne[0], v.Ne[0]);
+
     private static long TileFloats(long dk, long dv) =>
         (QTile * dk) + (dk * KvTile) + (KvTile * dv) + (QTile * KvTile) + (QTile * dv) + (2 * QTile) + CacheLineFloats;
 
@@ -143,7 +147,7 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
         {
             return threads * TileFloats(k.Ne[0], v.Ne[0]) * sizeof(float);
         }
-        long floats = threads * PerThreadFloats(k.Ne[0], v.Ne[0]);
+        long floats = threads * ThreadFloats(q, k, v);
         if (UseSplitKv(q, k, v))
         {
             floats += q.Ne[2] * threads * (2 + v.Ne[0]);
@@ -161,7 +165,9 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
             ComputeTiles(p, job, q, (float*)p.WData + (p.Ith * TileFloats(dk, dv)));
             return;
         }
-        float* scratch = (float*)p.WData + p.Ith * PerThreadFloats(dk, dv);
+        long threadFloats = ThreadFloats(q, k, v);
+        float* scratch = (float*)p.WData + p.Ith * threadFloats;
+        bool groups = UseGroups(q, k, v);
 
         if (UseSplitKv(q, k, v))
         {
@@ -170,18 +176,31 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
             long icStart = p.Ith * chunk;
             long icEnd = Math.Min(icStart + chunk, nek1);
             long partialSize = 2 + dv;
-            float* partials = (float*)p.WData + p.Nth * PerThreadFloats(dk, dv);
-            for (long head = 0; head < q.Ne[2]; head++)
+            float* partials = (float*)p.WData + p.Nth * threadFloats;
+            long heads = q.Ne[2];
+            if (icStart >= nek1)
             {
-                float* partial = partials + (head * p.Nth + p.Ith) * partialSize;
-                if (icStart < nek1)
+                for (long head = 0; head < heads; head++)
                 {
-                    job.Row(head, icStart, icEnd, scratch, partial);
-                }
-                else
-                {
+                    float* partial = partials + (head * p.Nth + p.Ith) * partialSize;
                     partial[0] = float.NegativeInfinity;
                     partial[1] = 0.0f;
+                }
+            }
+            else if (groups)
+            {
+                for (long head = 0; head < heads;)
+                {
+                    int n = job.GroupLength(head, heads);
+                    job.Rows(head, n, icStart, icEnd, scratch, partials + p.Ith * partialSize, p.Nth * partialSize);
+                    head += n;
+                }
+            }
+            else
+            {
+                for (long head = 0; head < heads; head++)
+                {
+                    job.Row(head, icStart, icEnd, scratch, partials + (head * p.Nth + p.Ith) * partialSize);
                 }
             }
             p.Barrier();
@@ -193,6 +212,16 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
         long dr = (nr + p.Nth - 1) / p.Nth;
         long ir0 = dr * p.Ith;
         long ir1 = Math.Min(ir0 + dr, nr);
+        if (groups)
+        {
+            for (long ir = ir0; ir < ir1;)
+            {
+                int n = job.GroupLength(ir, ir1);
+                job.Rows(ir, n, 0, k.Ne[1], scratch, null, 0);
+                ir += n;
+            }
+            return;
+        }
         for (long ir = ir0; ir < ir1; ir++)
         {
             job.Row(ir, 0, k.Ne[1], scratch, null);
@@ -226,7 +255,7 @@ internal sealed unsafe class FlashAttnExtKernel : IOpKernel
     }
 
     /// <summary>The per-node constants of one computation (what ggml recomputes per chunk).</summary>
-    private readonly struct Job
+    private readonly partial struct Job
     {
         private readonly Tensor _node, _q, _k, _v;
         private readonly Tensor? _mask;

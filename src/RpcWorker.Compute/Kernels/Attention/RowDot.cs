@@ -270,7 +270,7 @@ internal static unsafe class RowDot
     private const uint AbsMask = 0x7fffffffu, InfBits = 0x7f800000u, MinNormalHalf = 0x38800000u, MaxHalf = 0x477fe000u;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float RoundToHalf(float x)
+    internal static float RoundToHalf(float x)
     {
         uint b = BitConverter.SingleToUInt32Bits(x);
         uint a = b & AbsMask;
@@ -292,7 +292,7 @@ internal static unsafe class RowDot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> RoundToHalf(Vector512<float> x)
+    internal static Vector512<float> RoundToHalf(Vector512<float> x)
     {
         Vector512<uint> b = x.AsUInt32();
         Vector512<uint> a = b & Vector512.Create(AbsMask);
@@ -305,7 +305,7 @@ internal static unsafe class RowDot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> RoundToHalf(Vector256<float> x)
+    internal static Vector256<float> RoundToHalf(Vector256<float> x)
     {
         Vector256<uint> b = x.AsUInt32();
         Vector256<uint> a = b & Vector256.Create(AbsMask);
@@ -318,7 +318,7 @@ internal static unsafe class RowDot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> RoundToHalf(Vector128<float> x)
+    internal static Vector128<float> RoundToHalf(Vector128<float> x)
     {
         Vector128<uint> b = x.AsUInt32();
         Vector128<uint> a = b & Vector128.Create(AbsMask);
@@ -328,6 +328,37 @@ internal static unsafe class RowDot
         Vector128<uint> r = Vector128.ConditionalSelect(Vector128.LessThan(a, Vector128.Create(MinNormalHalf)), sub, nrm);
         r = Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(a, Vector128.Create(InfBits)), a, r);
         return (r | (b & Vector128.Create(~AbsMask))).AsSingle();
+    }
+
+    /// <summary>dst[i] = x[i] widened from F16 (exact).</summary>
+    public static void WidenHalf(ushort* x, float* dst, int n, SimdLevel level)
+    {
+        int i = 0;
+        if (level >= SimdLevel.Avx512)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                LoadHalf512(x + i).Store(dst + i);
+            }
+        }
+        else if (level >= SimdLevel.Avx2)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                LoadHalf256(x + i).Store(dst + i);
+            }
+        }
+        else if (level >= SimdLevel.Vector128)
+        {
+            for (; i + 4 <= n; i += 4)
+            {
+                LoadHalf128(x + i).Store(dst + i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            dst[i] = Fp16.ToSingle(x[i]);
+        }
     }
 
     /// <summary>y[i] *= v.</summary>

@@ -36,6 +36,12 @@ public unsafe class FlashAttnExtTests
         new(24, 16, 2, 1, 1, 64, 65, false, true, 0f, 30f, GgmlType.F32, GgmlType.F32, false),
         new(64, 64, 2, 4, 1, 100, 70, true, true, 0f, 0f, GgmlType.BF16, GgmlType.BF16, false, true),
         new(64, 64, 2, 8, 1, 90, 66, true, false, 0f, 0f, GgmlType.Q8_0, GgmlType.Q8_0, false, true),
+        new(64, 64, 4, 8, 1, 300, 1, true, false, 0f, 0f, GgmlType.F16, GgmlType.F16, false, true),
+        new(64, 64, 2, 8, 1, 700, 1, true, true, 0f, 0f, GgmlType.F16, GgmlType.F16, false),
+        new(128, 128, 2, 3, 1, 150, 5, true, false, 0f, 30f, GgmlType.F16, GgmlType.F16, false, true),
+        new(64, 64, 2, 5, 1, 257, 2, false, true, 8f, 0f, GgmlType.F16, GgmlType.F16, true),
+        new(48, 80, 3, 4, 2, 65, 3, true, true, 0f, 0f, GgmlType.F16, GgmlType.F16, false, true),
+        new(576, 512, 1, 2, 1, 70, 1, true, false, 0f, 0f, GgmlType.F16, GgmlType.F16, false),
     ];
 
     public static TheoryData<int, SimdLevel, int> LevelCases()
