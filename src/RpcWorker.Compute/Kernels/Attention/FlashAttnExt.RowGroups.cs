@@ -1,5 +1,3 @@
-using RpcWorker.Compute.Formats;
-
 namespace RpcWorker.Compute.Kernels.Attention;
 
 /// <summary>
@@ -202,12 +200,19 @@ internal sealed unsafe partial class FlashAttnExtKernel
                     any = true;
                     continue;
                 }
-                float slope = slopes[r];
+                if (r > 0 && mp == masks[r - 1] && slopes[r] == slopes[r - 1])
+                {
+                    Buffer.MemoryCopy(sr - KvTile, sr, n * sizeof(float), n * sizeof(float));
+                    continue;
+                }
+                RowDot.WidenHalf(mp + ic, sr, n, _level);
+                if (slopes[r] != 1.0f)
+                {
+                    RowDot.Scale(sr, slopes[r], n, _level);
+                }
                 for (int j = 0; j < n; j++)
                 {
-                    float mv = slope * Fp16.ToSingle(mp[ic + j]);
-                    sr[j] = mv;
-                    if (mv != float.NegativeInfinity)
+                    if (sr[j] != float.NegativeInfinity)
                     {
                         live[j] = true;
                         any = true;
