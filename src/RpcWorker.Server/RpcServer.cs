@@ -135,7 +135,7 @@ public sealed class RpcServer : IAsyncDisposable
         }
         long id = Interlocked.Increment(ref _nextSessionId);
         var connection = new SocketConnection(socket, _logger);
-        var session = new RpcSession(id, _context, connection.Input, connection.Output, connection);
+        var session = new RpcSession(id, _context, connection.Input, connection.Output, connection, connection);
         var active = new ActiveSession(connection);
         _sessions[id] = active;
         Log.SessionStarted(_logger, id, connection.RemoteEndPoint);

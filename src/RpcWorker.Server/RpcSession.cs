@@ -24,15 +24,18 @@ internal sealed class RpcSession
     private readonly ILogger _logger;
     private StoredGraph? _graphWorkspace;
     private BufferMemory? _receiveMemory;
+    private BufferMemory? _sendMemory;
     private bool _helloDone;
 
-    public RpcSession(long id, ServerContext context, PipeReader input, PipeWriter output, IDirectInput? directInput = null)
+    public RpcSession(long id, ServerContext context, PipeReader input, PipeWriter output, IDirectInput? directInput = null,
+        IDirectOutput? directOutput = null)
     {
         Id = id;
         Context = context;
         Input = input;
         Output = output;
         DirectInput = directInput;
+        DirectOutput = directOutput;
         _logger = context.Logger;
         Buffers = new BufferTable(context.Budget, context.Held);
     }
@@ -50,6 +53,12 @@ internal sealed class RpcSession
 
     /// <summary>The memory a direct receive lands in (created by the first one).</summary>
     public BufferMemory ReceiveMemory => _receiveMemory ??= new BufferMemory();
+
+    /// <summary>Sends large responses past the pipe once it is flushed (null: everything goes through <see cref="Output"/>).</summary>
+    public IDirectOutput? DirectOutput { get; }
+
+    /// <summary>The memory a direct send leaves from (created by the first one).</summary>
+    public BufferMemory SendMemory => _sendMemory ??= new BufferMemory();
 
     public BufferTable Buffers { get; }
 

@@ -4,16 +4,22 @@ using System.Runtime.CompilerServices;
 using RpcWorker.Protocol.Messages;
 using RpcWorker.Protocol;
 using RpcWorker.Server.Memory;
+using RpcWorker.Server.Transport;
 
 namespace RpcWorker.Server.Handlers;
 
 /// <summary>
-/// GET_TENSOR: answers <c>size</c> raw bytes from <c>data + offset</c>, copied straight from the buffer into pipe memory in
-/// chunks, flushing as it goes so a large read never stages the whole tensor.
+/// GET_TENSOR: answers <c>size</c> raw bytes from <c>data + offset</c>. Up to <see cref="DirectThreshold"/> they are copied
+/// from the buffer into pipe memory, so header and data leave in one send. Larger answers, with a direct output, flush the
+/// header and then are sent straight from the buffer (no copy, a few large sends instead of one per pipe segment:
+/// 1-4 MiB reads measured 1.9-2.5 GB/s through the pipe against 2.5-3.8 GB/s for the C++ server); without one they
+/// are copied into the pipe in chunks, flushing as it goes, so a large read never stages the whole tensor.
 /// </summary>
 internal sealed class GetTensorHandler : ICommandHandler
 {
     private const int FlushThreshold = 1 << 20;
+    private const ulong DirectThreshold = 64 << 10;
+    private const int MaxDirectSend = 1 << 30;
 
     public RpcCommand Command => RpcCommand.GetTensor;
 
@@ -28,6 +34,21 @@ internal sealed class GetTensorHandler : ICommandHandler
         }
         PipeWriter output = session.Output;
         FrameWriter.WriteResponseHeader(output, request.Size);
+        if (request.Size > DirectThreshold && session.DirectOutput is { } direct)
+        {
+            FlushResult flushed = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (flushed.IsCompleted || flushed.IsCanceled)
+            {
+                return;
+            }
+            for (ulong sent = 0; sent < request.Size;)
+            {
+                int n = (int)Math.Min(request.Size - sent, MaxDirectSend);
+                await direct.SendDirectAsync(At(session.SendMemory, tensor.Buffer!, start + sent, n), cancellationToken).ConfigureAwait(false);
+                sent += (ulong)n;
+            }
+            return;
+        }
         ulong done = 0;
         while (done < request.Size)
         {
@@ -42,6 +63,9 @@ internal sealed class GetTensorHandler : ICommandHandler
             }
         }
     }
+
+    private static unsafe Memory<byte> At(BufferMemory memory, RemoteBuffer buffer, ulong address, int length) =>
+        memory.At(buffer.PointerOf(address), length);
 
     private static unsafe ulong CopyOut(RemoteBuffer buffer, ulong address, ulong length, PipeWriter output)
     {

@@ -8,10 +8,11 @@ namespace RpcWorker.Server.Transport;
 /// One socket as the session's input pipe reader and output pipe writer, both over a <see cref="SocketStream"/> and both
 /// driven by the session itself: its reads are the only receives, so a client streaming a huge SET_TENSOR is held by TCP
 /// backpressure and, once the reader's buffer is drained, the payload can be received straight into the tensor
-/// (<see cref="ReceiveDirectAsync"/>); its flushes send, so a response leaves without a hop to another thread. Socket
+/// (<see cref="ReceiveDirectAsync"/>); its flushes send, so a response leaves without a hop to another thread, and a
+/// large GET_TENSOR answer is sent straight from the tensor (<see cref="SendDirectAsync"/>). Socket
 /// resets are the normal end of a connection.
 /// </summary>
-internal sealed class SocketConnection : IAsyncDisposable, IDirectInput
+internal sealed class SocketConnection : IAsyncDisposable, IDirectInput, IDirectOutput
 {
     private const int MinimumSegment = 64 << 10;
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
@@ -40,6 +41,9 @@ internal sealed class SocketConnection : IAsyncDisposable, IDirectInput
 
     public ValueTask<int> ReceiveDirectAsync(Memory<byte> destination, CancellationToken cancellationToken) =>
         _stream.ReadAsync(destination, cancellationToken);
+
+    public ValueTask SendDirectAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken) =>
+        _stream.WriteAsync(source, cancellationToken);
 
     /// <summary>Cuts the connection now (server shutdown): pending receives and sends fail and the pipes complete.</summary>
     public void Abort()

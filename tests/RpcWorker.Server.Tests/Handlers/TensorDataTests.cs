@@ -37,6 +37,29 @@ public class TensorDataTests
         Assert.True(data.AsSpan().SequenceEqual(back));
     }
 
+    /// <summary>Reads on both sides of the direct-send threshold, back to back on one connection, keep the framing.</summary>
+    [Theory]
+    [InlineData(0, 65536)]
+    [InlineData(5, 65537)]
+    [InlineData(3, 1048579)]
+    public async Task GetTensor_AroundDirectSendThreshold_AnswersExactBytes(int offset, int size)
+    {
+        const int bufferSize = 2 << 20;
+        await using RpcServer server = await TestServer.StartAsync();
+        await using RawClient client = await RawClient.ConnectAsync(server.LocalEndPoint);
+        (ulong handle, ulong baseAddress) = await client.AllocWithBaseAsync(bufferSize);
+        byte[] data = Pattern(bufferSize, 11);
+        RpcTensor tensor = Tensors.Bytes(handle, baseAddress, bufferSize);
+        await client.SetTensorAsync(tensor, 0, data);
+        for (int round = 0; round < 3; round++)
+        {
+            byte[] back = await client.GetTensorAsync(tensor, (ulong)offset, (ulong)size);
+            Assert.True(data.AsSpan(offset, size).SequenceEqual(back));
+            Assert.Equal(data.AsSpan(offset + size - 7, 7).ToArray(), await client.GetTensorAsync(tensor, (ulong)(offset + size - 7), 7));
+        }
+        await client.AssertAliveAsync();
+    }
+
     [Fact]
     public async Task SetTensor_PayloadInPiecesWithNextRequestBehindIt_LandsWhole()
     {
