@@ -37,10 +37,9 @@ internal sealed unsafe partial class FlashAttnExtKernel
 
         private (long Ik2, long Ik3, long Iv2, long Iv3) KvHeads(long ir)
         {
-            long neq1 = _q.Ne[1], neq2 = _q.Ne[2];
-            long iq3 = ir / (neq2 * neq1);
-            long iq2 = (ir - iq3 * neq2 * neq1) / neq1;
-            return (iq2 / (neq2 / _k.Ne[2]), iq3 / (_q.Ne[3] / _k.Ne[3]), iq2 / (neq2 / _v.Ne[2]), iq3 / (_q.Ne[3] / _v.Ne[3]));
+            (_, long iq2, long iq3) = QueryIndex(ir);
+            long neq2 = _q.Ne[2], neq3 = _q.Ne[3];
+            return (iq2 / (neq2 / _k.Ne[2]), iq3 / (neq3 / _k.Ne[3]), iq2 / (neq2 / _v.Ne[2]), iq3 / (neq3 / _v.Ne[3]));
         }
 
         /// <summary>
@@ -50,7 +49,6 @@ internal sealed unsafe partial class FlashAttnExtKernel
         /// </summary>
         public void Rows(long ir0, int count, long icStart, long icEnd, float* scratch, float* partialBase, long partialStep)
         {
-            long neq1 = _q.Ne[1], neq2 = _q.Ne[2];
             int dk = (int)_k.Ne[0], dv = (int)_v.Ne[0];
             float* qf = scratch;
             float* vkq = qf + (GroupRows * dk);
@@ -66,21 +64,11 @@ internal sealed unsafe partial class FlashAttnExtKernel
 
             ushort** masks = stackalloc ushort*[GroupRows];
             float* slopes = stackalloc float[GroupRows];
-            long* heads = stackalloc long[GroupRows];
-            long* iq1s = stackalloc long[GroupRows];
-            long* iq3s = stackalloc long[GroupRows];
             for (int r = 0; r < count; r++)
             {
-                long ir = ir0 + r;
-                long iq3 = ir / (neq2 * neq1);
-                long iq2 = (ir - iq3 * neq2 * neq1) / neq1;
-                long iq1 = ir - iq3 * neq2 * neq1 - iq2 * neq1;
-                uint h = (uint)iq2;
-                slopes[r] = _maxBias > 0.0f ? h < _nHeadLog2 ? MathF.Pow(_m0, h + 1) : MathF.Pow(_m1, 2 * (h - _nHeadLog2) + 1) : 1.0f;
+                (long iq1, long iq2, long iq3) = QueryIndex(ir0 + r);
+                slopes[r] = Slope(iq2);
                 masks[r] = _mask is null ? null : (ushort*)_mask.RowPtr(iq1, iq2 % _mask.Ne[2], iq3 % _mask.Ne[3]);
-                heads[r] = iq2;
-                iq1s[r] = iq1;
-                iq3s[r] = iq3;
                 PrepareQuery((float*)_q.RowPtr(iq1, iq2, iq3), qf + ((long)r * dk), null, h16, dk);
                 maxs[r] = float.NegativeInfinity;
                 sums[r] = 0.0f;
@@ -143,36 +131,9 @@ internal sealed unsafe partial class FlashAttnExtKernel
 
             for (int r = 0; r < count; r++)
             {
-                float* vr = vkq + ((long)r * dv);
-                float max = maxs[r], sum = sums[r];
-                if (_sinks is not null && icStart == 0)
-                {
-                    float s = _sinks[heads[r]];
-                    float ms = 1.0f, vs = 1.0f;
-                    if (s > max)
-                    {
-                        ms = MathF.Exp(max - s);
-                        max = s;
-                        RowDot.Scale(vr, ms, dv, _level);
-                    }
-                    else
-                    {
-                        vs = MathF.Exp(s - max);
-                    }
-                    sum = sum * ms + vs;
-                }
-
-                if (partialBase is not null)
-                {
-                    float* partial = partialBase + ((ir0 + r) * partialStep);
-                    partial[0] = max;
-                    partial[1] = sum;
-                    Buffer.MemoryCopy(vr, partial + 2, dv * sizeof(float), dv * sizeof(float));
-                    continue;
-                }
-                RowDot.Scale(vr, sum == 0.0f ? 0.0f : 1.0f / sum, dv, _level);
-                float* dst = (float*)_node.RowPtr(heads[r], iq1s[r], iq3s[r]);
-                Buffer.MemoryCopy(vr, dst, dv * sizeof(float), dv * sizeof(float));
+                (long iq1, long iq2, long iq3) = QueryIndex(ir0 + r);
+                float* partial = partialBase is null ? null : partialBase + ((ir0 + r) * partialStep);
+                FinishRow(vkq + ((long)r * dv), maxs[r], sums[r], iq1, iq2, iq3, icStart == 0, partial);
             }
         }
 

@@ -301,10 +301,7 @@ internal sealed unsafe partial class FlashAttnExtKernel : IOpKernel
         /// </summary>
         public void Row(long ir, long icStart, long icEnd, float* scratch, float* partial)
         {
-            long neq1 = _q.Ne[1], neq2 = _q.Ne[2];
-            long iq3 = ir / (neq2 * neq1);
-            long iq2 = (ir - iq3 * neq2 * neq1) / neq1;
-            long iq1 = ir - iq3 * neq2 * neq1 - iq2 * neq1;
+            (long iq1, long iq2, long iq3) = QueryIndex(ir);
 
             int dk = (int)_k.Ne[0], dv = (int)_v.Ne[0];
             float* qf = scratch;
@@ -313,8 +310,7 @@ internal sealed unsafe partial class FlashAttnExtKernel : IOpKernel
             float* v32 = vkq + dv;
             ushort* h16 = (ushort*)(v32 + dv);
 
-            uint h = (uint)iq2;
-            float slope = _maxBias > 0.0f ? h < _nHeadLog2 ? MathF.Pow(_m0, h + 1) : MathF.Pow(_m1, 2 * (h - _nHeadLog2) + 1) : 1.0f;
+            float slope = Slope(iq2);
 
             float sum = 0.0f;
             float max = float.NegativeInfinity;
@@ -370,9 +366,36 @@ internal sealed unsafe partial class FlashAttnExtKernel : IOpKernel
                 sum = sum * ms + vs;
             }
 
-            if (_sinks is not null && icStart == 0)
+            FinishRow(vkq, max, sum, iq1, iq2, iq3, icStart == 0, partial);
+        }
+
+        /// <summary>(iq1, iq2, iq3) of query row <paramref name="ir"/> (rows run over iq1, then heads, then batches).</summary>
+        private (long Iq1, long Iq2, long Iq3) QueryIndex(long ir)
+        {
+            long neq1 = _q.Ne[1], neq2 = _q.Ne[2];
+            long iq3 = ir / (neq2 * neq1);
+            long iq2 = (ir - iq3 * neq2 * neq1) / neq1;
+            return (ir - iq3 * neq2 * neq1 - iq2 * neq1, iq2, iq3);
+        }
+
+        /// <summary>The ALiBi slope of head <paramref name="head"/> (1 without a max bias).</summary>
+        private float Slope(long head)
+        {
+            uint h = (uint)head;
+            return _maxBias > 0.0f ? h < _nHeadLog2 ? MathF.Pow(_m0, h + 1) : MathF.Pow(_m1, 2 * (h - _nHeadLog2) + 1) : 1.0f;
+        }
+
+        /// <summary>
+        /// The end of ggml's one-chunk loop for one query row: the sink logit of its head when <paramref name="withSink"/>
+        /// (the chunk that starts at KV row 0), then either the unnormalized state [M, S, VKQ] into
+        /// <paramref name="partial"/> or the normalized row into the output.
+        /// </summary>
+        private void FinishRow(float* vkq, float max, float sum, long iq1, long iq2, long iq3, bool withSink, float* partial)
+        {
+            int dv = (int)_v.Ne[0];
+            if (_sinks is not null && withSink)
             {
-                float s = _sinks[h];
+                float s = _sinks[iq2];
                 float ms = 1.0f;
                 float vs = 1.0f;
                 if (s > max)
@@ -419,8 +442,7 @@ internal sealed unsafe partial class FlashAttnExtKernel : IOpKernel
             float* mRun = o + (QTile * dv);
             float* lRun = mRun + QTile;
 
-            uint h = (uint)iq2;
-            float slope = _maxBias > 0.0f ? h < _nHeadLog2 ? MathF.Pow(_m0, h + 1) : MathF.Pow(_m1, 2 * (h - _nHeadLog2) + 1) : 1.0f;
+            float slope = Slope(iq2);
             long ik3 = iq3 / (_q.Ne[3] / _k.Ne[3]), ik2 = iq2 / (_q.Ne[2] / _k.Ne[2]);
             long iv3 = iq3 / (_q.Ne[3] / _v.Ne[3]), iv2 = iq2 / (_q.Ne[2] / _v.Ne[2]);
             bool f16 = _k.Type == GgmlType.F16;
@@ -492,7 +514,7 @@ internal sealed unsafe partial class FlashAttnExtKernel : IOpKernel
                 float* orow = o + ((long)r * dv);
                 if (_sinks is not null)
                 {
-                    float sink = _sinks[h];
+                    float sink = _sinks[iq2];
                     float ms = 1.0f;
                     float vs = 1.0f;
                     if (sink > mRun[r])
