@@ -4,7 +4,6 @@ using System.Runtime.CompilerServices;
 using RpcWorker.Protocol.Messages;
 using RpcWorker.Protocol;
 using RpcWorker.Server.Memory;
-using RpcWorker.Server.Transport;
 
 namespace RpcWorker.Server.Handlers;
 
@@ -44,7 +43,7 @@ internal sealed class GetTensorHandler : ICommandHandler
             for (ulong sent = 0; sent < request.Size;)
             {
                 int n = (int)Math.Min(request.Size - sent, MaxDirectSend);
-                await direct.SendDirectAsync(At(session.SendMemory, tensor.Buffer!, start + sent, n), cancellationToken).ConfigureAwait(false);
+                await direct.SendDirectAsync(session.SendMemory.At(tensor.Buffer!, start + sent, n), cancellationToken).ConfigureAwait(false);
                 sent += (ulong)n;
             }
             return;
@@ -63,9 +62,6 @@ internal sealed class GetTensorHandler : ICommandHandler
             }
         }
     }
-
-    private static unsafe Memory<byte> At(BufferMemory memory, RemoteBuffer buffer, ulong address, int length) =>
-        memory.At(buffer.PointerOf(address), length);
 
     private static unsafe ulong CopyOut(RemoteBuffer buffer, ulong address, ulong length, PipeWriter output)
     {

@@ -57,7 +57,7 @@ internal sealed class SetTensorHandler : IStreamingCommandHandler
             while (done < size)
             {
                 int want = (int)Math.Min(size - done, MaxDirectReceive);
-                int received = await direct.ReceiveDirectAsync(At(session.ReceiveMemory, target, start + done, want), cancellationToken).ConfigureAwait(false);
+                int received = await direct.ReceiveDirectAsync(session.ReceiveMemory.At(target, start + done, want), cancellationToken).ConfigureAwait(false);
                 if (received == 0)
                 {
                     return false;
@@ -95,9 +95,6 @@ internal sealed class SetTensorHandler : IStreamingCommandHandler
         input.AdvanceTo(chunk.End);
         return (ulong)chunk.Length;
     }
-
-    private static unsafe Memory<byte> At(BufferMemory memory, RemoteBuffer buffer, ulong address, int length) =>
-        memory.At(buffer.PointerOf(address), length);
 
     private static unsafe void CopyIn(RemoteBuffer buffer, ulong address, in ReadOnlySequence<byte> chunk)
     {

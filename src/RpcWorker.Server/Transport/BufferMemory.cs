@@ -1,4 +1,5 @@
 using System.Buffers;
+using RpcWorker.Server.Memory;
 
 namespace RpcWorker.Server.Transport;
 
@@ -18,6 +19,9 @@ internal sealed unsafe class BufferMemory : MemoryManager<byte>
         _length = length;
         return Memory;
     }
+
+    /// <summary>Aims this manager at <paramref name="length"/> bytes of <paramref name="buffer"/> from the checked client address <paramref name="address"/>.</summary>
+    public Memory<byte> At(RemoteBuffer buffer, ulong address, int length) => At(buffer.PointerOf(address), length);
 
     public override Span<byte> GetSpan() => new(_pointer, _length);
 
