@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using RpcWorker.Compute;
-using RpcWorker.Compute.Kernels.Attention;
 
 namespace RpcWorker.Benchmarks.Compute.Attention;
 
@@ -36,15 +35,7 @@ public unsafe class FlashAttnBenchmarks
         KernelHarness.Fill(q, rng);
         KernelHarness.Fill(k, rng);
         KernelHarness.Fill(v, rng);
-        Tensor dst = _harness.New(GgmlType.F32, HeadSize, QueryHeads, Queries);
-        dst.Op = GgmlOp.FlashAttnExt;
-        dst.Src[0] = q;
-        dst.Src[1] = k;
-        dst.Src[2] = v;
-        dst.Src[3] = mask;
-        dst.Params[0] = BitConverter.SingleToInt32Bits(1.0f / MathF.Sqrt(HeadSize));
-        dst.Params[3] = 10;
-        _harness.Prepare(new FlashAttnExtKernel(SimdSupport.Hardware), dst, Threads);
+        _harness.PrepareFlashAttn(q, k, v, mask, Threads);
     }
 
     [Benchmark]

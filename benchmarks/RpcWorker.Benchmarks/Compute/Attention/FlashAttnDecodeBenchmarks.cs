@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using RpcWorker.Compute;
-using RpcWorker.Compute.Kernels.Attention;
 
 namespace RpcWorker.Benchmarks.Compute.Attention;
 
@@ -39,15 +38,7 @@ public unsafe class FlashAttnDecodeBenchmarks
         {
             m[i] = BitConverter.HalfToUInt16Bits(i < KvRows * 3 / 4 ? Half.Zero : Half.NegativeInfinity);
         }
-        Tensor dst = _harness.New(GgmlType.F32, HeadSize, QueryHeads, 1);
-        dst.Op = GgmlOp.FlashAttnExt;
-        dst.Src[0] = q;
-        dst.Src[1] = k;
-        dst.Src[2] = v;
-        dst.Src[3] = mask;
-        dst.Params[0] = BitConverter.SingleToInt32Bits(1.0f / MathF.Sqrt(HeadSize));
-        dst.Params[3] = 10;
-        _harness.Prepare(new FlashAttnExtKernel(SimdSupport.Hardware), dst, Threads);
+        _harness.PrepareFlashAttn(q, k, v, mask, Threads);
     }
 
     [Benchmark]

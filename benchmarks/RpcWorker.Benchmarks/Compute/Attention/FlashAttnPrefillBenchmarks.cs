@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using RpcWorker.Compute;
-using RpcWorker.Compute.Kernels.Attention;
 
 namespace RpcWorker.Benchmarks.Compute.Attention;
 
@@ -39,15 +38,7 @@ public unsafe class FlashAttnPrefillBenchmarks
                 m[(i * KvRows) + j] = minusInf;
             }
         }
-        Tensor dst = _harness.New(GgmlType.F32, HeadSize, QueryHeads, Queries);
-        dst.Op = GgmlOp.FlashAttnExt;
-        dst.Src[0] = q;
-        dst.Src[1] = k;
-        dst.Src[2] = v;
-        dst.Src[3] = mask;
-        dst.Params[0] = BitConverter.SingleToInt32Bits(1.0f / MathF.Sqrt(HeadSize));
-        dst.Params[3] = 10;
-        _harness.Prepare(new FlashAttnExtKernel(SimdSupport.Hardware), dst, Threads);
+        _harness.PrepareFlashAttn(q, k, v, mask, Threads);
     }
 
     [Benchmark]

@@ -2,6 +2,7 @@ using RpcWorker.Compute;
 using RpcWorker.Compute.Execution;
 using RpcWorker.Compute.Formats;
 using RpcWorker.Compute.Kernels;
+using RpcWorker.Compute.Kernels.Attention;
 
 namespace RpcWorker.Benchmarks.Compute.Attention;
 
@@ -44,6 +45,23 @@ internal sealed unsafe class KernelHarness : IDisposable
         {
             RowFormats.Get(t.Type).FromFloat(src, t.DataPtr, n);
         }
+    }
+
+    /// <summary>
+    /// Builds FLASH_ATTN_EXT over q [D, queries, heads], k, v and mask (scale 1/√D, F32 precision) and prepares the
+    /// kernel at the hardware SIMD level on a team of <paramref name="threads"/>.
+    /// </summary>
+    public void PrepareFlashAttn(Tensor q, Tensor k, Tensor v, Tensor mask, int threads)
+    {
+        Tensor dst = New(GgmlType.F32, v.Ne[0], q.Ne[2], q.Ne[1]);
+        dst.Op = GgmlOp.FlashAttnExt;
+        dst.Src[0] = q;
+        dst.Src[1] = k;
+        dst.Src[2] = v;
+        dst.Src[3] = mask;
+        dst.Params[0] = BitConverter.SingleToInt32Bits(1.0f / MathF.Sqrt(q.Ne[0]));
+        dst.Params[3] = 10;
+        Prepare(new FlashAttnExtKernel(SimdSupport.Hardware), dst, threads);
     }
 
     /// <summary>Validates <paramref name="node"/> for <paramref name="kernel"/> and prepares a team of <paramref name="threads"/>.</summary>
