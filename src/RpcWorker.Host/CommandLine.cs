@@ -37,6 +37,7 @@ internal sealed class CommandLine
           -H, --host HOST            address to bind (default: 127.0.0.1)
           -p, --port PORT            port to bind (default: 50052; 0 picks a free port)
           -t, --threads N            compute threads (default: 0 = one per physical core)
+              --pin [on|off]         run each compute thread on its own CPU (default: on)
           -m, --mem MIB              memory for buffers in MiB (default: physical memory)
           -c, --cache [DIR]          enable the tensor cache (default DIR: $LLAMA_CACHE/rpc or ~/.cache/llama.cpp/rpc)
               --cache-max MIB        evict least recently used cache files above this size
@@ -85,6 +86,7 @@ internal sealed class CommandLine
                 "--max-graph-bytes" => Take(nameof(ServerOptions.MaxGraphBytes), Integer),
                 "-c" or "--cache" => TakeOptional(nameof(ServerOptions.CacheDirectory), Text, ServerOptions.DefaultCacheDirectory()),
                 "--tcp-nodelay" => TakeOptional(nameof(ServerOptions.TcpNoDelay), Switch, "true"),
+                "--pin" => TakeOptional(nameof(ServerOptions.PinThreads), Switch, "true"),
                 _ => $"unknown argument '{arg}'",
             };
             if (name is "-h" or "--help")

@@ -78,7 +78,7 @@ internal sealed class RpcWorkerService : BackgroundService
         return $"""
             Starting RPC worker, protocol {ProtocolVersion.Current}
               endpoint       : {server.LocalEndPoint}
-              threads        : {server.Threads}
+              threads        : {server.Threads}{(server.ThreadsPinned ? ", one per CPU" : "")}
               memory         : {server.MemoryCapacity >> 20} MiB
               local cache    : {server.CacheDirectory ?? "n/a"}
               SIMD           : {simd}

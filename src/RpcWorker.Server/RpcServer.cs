@@ -47,6 +47,9 @@ public sealed class RpcServer : IAsyncDisposable
     /// <summary>Compute threads of the shared executor.</summary>
     public int Threads => _context.Executor.Threads;
 
+    /// <summary>Whether the compute threads run on fixed CPUs.</summary>
+    public bool ThreadsPinned => _context.Executor.Pinned;
+
     /// <summary>The memory cap GET_DEVICE_MEMORY reports as total.</summary>
     public ulong MemoryCapacity => _context.Budget.Capacity;
 

@@ -27,7 +27,7 @@ internal sealed class ServerContext : IDisposable
             MaxGraphComputePayload = (ulong)options.MaxGraphBytes,
             MaxSetTensorPayload = (ulong)options.MaxSetTensorBytes,
         });
-        Executor = new GraphExecutor(options.ResolveThreads(), Budget);
+        Executor = new GraphExecutor(options.ResolveThreads(), Budget, options.PinThreads);
         if (options.CacheDirectory is { } dir)
         {
             Cache = new TensorCache(dir, options.CacheMaxMiB is { } mib ? (ulong)mib << 20 : null, Logger);

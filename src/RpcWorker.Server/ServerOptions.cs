@@ -20,6 +20,12 @@ public sealed class ServerOptions
     [Range(0, 4096)]
     public int Threads { get; set; }
 
+    /// <summary>
+    /// Run each compute thread on its own CPU (one per core first) where the process may use enough CPUs; otherwise
+    /// the OS places them.
+    /// </summary>
+    public bool PinThreads { get; set; } = true;
+
     /// <summary>Memory cap in MiB reported and enforced for buffers; null = physical memory.</summary>
     [Range(1L, long.MaxValue / (1L << 20))]
     public long? MemoryMiB { get; set; }

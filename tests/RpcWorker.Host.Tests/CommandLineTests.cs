@@ -28,6 +28,8 @@ public class CommandLineTests
     [InlineData("--tcp-nodelay", "on", "TcpNoDelay", "true")]
     [InlineData("--tcp-nodelay", "FALSE", "TcpNoDelay", "false")]
     [InlineData("--tcp-nodelay", "true", "TcpNoDelay", "true")]
+    [InlineData("--pin", "off", "PinThreads", "false")]
+    [InlineData("--pin", "on", "PinThreads", "true")]
     [InlineData("--keepalive-idle", "60", "KeepAliveIdleSeconds", "60")]
     [InlineData("--keepalive-interval", "5", "KeepAliveIntervalSeconds", "5")]
     [InlineData("--keepalive-count", "9", "KeepAliveCount", "9")]
@@ -55,6 +57,9 @@ public class CommandLineTests
 
     [Fact]
     public void TcpNoDelay_WithoutValue_IsOn() => Assert.Equal("true", Parse("--tcp-nodelay")["RpcWorker:TcpNoDelay"]);
+
+    [Fact]
+    public void Pin_WithoutValue_IsOn() => Assert.Equal("true", Parse("--pin")["RpcWorker:PinThreads"]);
 
     [Fact]
     public void NoArguments_SetsNothing() => Assert.Empty(Parse());

@@ -16,13 +16,19 @@ public sealed unsafe class GraphExecutor : IDisposable
     private readonly GraphJob _job = new();
     private NativeBuffer? _scratch;
 
-    public GraphExecutor(int threads, MemoryBudget budget)
+    /// <param name="threads">Team size.</param>
+    /// <param name="budget">Where the scratch memory is charged.</param>
+    /// <param name="pinThreads">Run each member on its own CPU (<see cref="CpuPlacement"/>) where the platform allows it.</param>
+    public GraphExecutor(int threads, MemoryBudget budget, bool pinThreads = false)
     {
-        _team = new ThreadTeam(threads);
+        _team = new ThreadTeam(threads, pinThreads ? CpuPlacement.Choose(threads) : null);
         _budget = budget;
     }
 
     public int Threads => _team.Size;
+
+    /// <summary>Whether the team's members run on fixed CPUs.</summary>
+    public bool Pinned => _team.Pinned;
 
     /// <summary>
     /// Validates every node and resolves its kernel. Throws <see cref="UnsupportedOpException"/> before anything runs.

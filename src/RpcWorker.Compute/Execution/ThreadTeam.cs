@@ -10,7 +10,9 @@ namespace RpcWorker.Compute.Execution;
 /// or yielded would hold its core while the member it waits for sits in the run queue, and every node would cost a
 /// scheduler time slice. The end of a job waits the same way. One job runs at a time. When a member fails it
 /// <see cref="Poison"/>s the team: barriers stop waiting, so no member can hang on one that left early, and
-/// <see cref="Run"/> still returns only after every member has finished.
+/// <see cref="Run"/> still returns only after every member has finished. Given CPUs, member i runs on CPU i: the
+/// workers for good, the caller for the length of each job. Unpinned, a woken member is often placed on the waker's
+/// core (on a VM, waking an idle virtual CPU is slow), and the two then take turns on one core while the other idles.
 /// </summary>
 internal sealed class ThreadTeam : IDisposable
 {
@@ -20,6 +22,7 @@ internal sealed class ThreadTeam : IDisposable
     private readonly Thread[] _threads;
     private readonly TeamMember[] _members;
     private readonly SemaphoreSlim[] _wake;
+    private readonly int[]? _cpus;
     private readonly Lock _runLock = new();
     private readonly object _gate = new();
     private int _sleepers;
@@ -32,10 +35,17 @@ internal sealed class ThreadTeam : IDisposable
 
     public int SharedCounter;
 
-    public ThreadTeam(int size)
+    /// <param name="size">Members, the caller of <see cref="Run"/> included.</param>
+    /// <param name="cpus">The CPU of each member (see <see cref="CpuPlacement"/>), or null to leave placement to the OS.</param>
+    public ThreadTeam(int size, int[]? cpus = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        if (cpus is not null && cpus.Length != size)
+        {
+            throw new ArgumentException("one CPU per member", nameof(cpus));
+        }
         Size = size;
+        _cpus = cpus;
         _members = new TeamMember[size];
         for (int i = 0; i < size; i++)
         {
@@ -54,6 +64,9 @@ internal sealed class ThreadTeam : IDisposable
     }
 
     public int Size { get; }
+
+    /// <summary>Whether members run on fixed CPUs.</summary>
+    public bool Pinned => _cpus is not null;
 
     /// <summary>Runs <paramref name="job"/> on every member and returns when all have finished.</summary>
     public void Run(ITeamJob job)
@@ -74,6 +87,8 @@ internal sealed class ThreadTeam : IDisposable
             {
                 _wake[i].Release();
             }
+            CpuAffinity.Mask callerCpus = default;
+            bool restore = _cpus is not null && CpuAffinity.TryGet(out callerCpus) && CpuAffinity.TrySet(CpuAffinity.Mask.Single(_cpus[0]));
             try
             {
                 job.Run(this, _members[0]);
@@ -87,6 +102,10 @@ internal sealed class ThreadTeam : IDisposable
             {
                 WaitForWorkers();
                 _job = null;
+                if (restore)
+                {
+                    CpuAffinity.TrySet(callerCpus);
+                }
             }
         }
     }
@@ -136,6 +155,10 @@ internal sealed class ThreadTeam : IDisposable
 
     private void WorkerLoop(TeamMember member, SemaphoreSlim wake)
     {
+        if (_cpus is not null)
+        {
+            CpuAffinity.TrySet(CpuAffinity.Mask.Single(_cpus[member.Index]));
+        }
         while (true)
         {
             wake.Wait();

@@ -36,6 +36,40 @@ public class ThreadTeamTests
     }
 
     [Fact]
+    public void Run_Pinned_EachMemberRunsOnItsCpuAndTheCallerGetsItsCpusBack()
+    {
+        int[]? cpus = CpuPlacement.Choose(Math.Min(2, Environment.ProcessorCount));
+        if (cpus is null)
+        {
+            Assert.False(OperatingSystem.IsLinux(), "Linux can always pin to CPUs the process may use");
+            return;
+        }
+        Assert.True(CpuAffinity.TryGet(out CpuAffinity.Mask before));
+        using var team = new ThreadTeam(cpus.Length, cpus);
+        Assert.True(team.Pinned);
+        for (int run = 0; run < 3; run++)
+        {
+            var job = new AffinityJob(cpus.Length);
+            team.Run(job);
+            for (int i = 0; i < cpus.Length; i++)
+            {
+                Assert.Equal(1, job.Allowed[i]);
+                Assert.Equal(cpus[i], job.Cpu[i]);
+            }
+            Assert.True(CpuAffinity.TryGet(out CpuAffinity.Mask after));
+            Assert.Equal(before.Count, after.Count);
+            for (int i = 0; i < before.Count; i++)
+            {
+                Assert.Equal(before.Nth(i), after.Nth(i));
+            }
+        }
+    }
+
+    [Fact]
+    public void Constructor_CpuCountOtherThanSize_Throws() =>
+        Assert.Throws<ArgumentException>(() => new ThreadTeam(2, [0]));
+
+    [Fact]
     public void Run_MemberFailure_PoisonsBarriersAndReturns()
     {
         using var team = new ThreadTeam(3);
@@ -119,6 +153,22 @@ public class ThreadTeamTests
             {
                 Thread.Sleep(delayMillis);
                 Interlocked.Increment(ref WorkersDone);
+            }
+        }
+    }
+
+    /// <summary>Records, per member, how many CPUs its thread may use and the first of them.</summary>
+    private sealed class AffinityJob(int size) : ITeamJob
+    {
+        public readonly int[] Allowed = new int[size];
+        public readonly int[] Cpu = new int[size];
+
+        public void Run(ThreadTeam team, TeamMember member)
+        {
+            if (CpuAffinity.TryGet(out CpuAffinity.Mask mask))
+            {
+                Allowed[member.Index] = mask.Count;
+                Cpu[member.Index] = mask.Nth(0);
             }
         }
     }
