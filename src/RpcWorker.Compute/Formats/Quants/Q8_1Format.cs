@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace RpcWorker.Compute.Formats.Quants;
 
 /// <summary>Q8_1: Q8_0 plus the fp16 of d·Σq (36 bytes); the activation format of Q4_1 and Q5_1. No dot product of its own.</summary>
@@ -27,21 +30,40 @@ internal sealed unsafe class Q8_1Format : RowFormat
     /// <summary>ggml-cpu's x86 <c>quantize_row_q8_1</c>: Q8_0's AVX rounding, s = fp16(d·Σq) with the unrounded d.</summary>
     public override void FromFloat(float* src, byte* dst, long n)
     {
+        if (Avx2.IsSupported)
+        {
+            FromFloatAvx2(src, dst, n);
+        }
+        else
+        {
+            FromFloatScalar(src, dst, n);
+        }
+    }
+
+    internal static void FromFloatScalar(float* src, byte* dst, long n)
+    {
         byte* tmp = stackalloc byte[Q8_0Format.BlockBytes];
         for (long i = 0; i < n / BlockSize; i++, src += BlockSize, dst += BlockBytes)
         {
-            float amax = 0f;
-            for (int j = 0; j < BlockSize; j++)
-            {
-                float a = MathF.Abs(src[j]);
-                amax = amax > a ? amax : a;
-            }
             Q8_0Format.QuantizeBlock(src, tmp, out int sum);
-            float d = amax / 127f;
+            float d = Q8_0Format.MaxAbs(src) / 127f;
             dst[0] = tmp[0];
             dst[1] = tmp[1];
             QuantMath.StoreHalf(dst + 2, d * sum);
             new ReadOnlySpan<byte>(tmp + 2, BlockSize).CopyTo(new Span<byte>(dst + 4, BlockSize));
+        }
+    }
+
+    internal static void FromFloatAvx2(float* src, byte* dst, long n)
+    {
+        for (long i = 0; i < n / BlockSize; i++, src += BlockSize, dst += BlockBytes)
+        {
+            Vector256<sbyte> q = Q8_0Format.QuantizeAvx2(src, out float amax);
+            float d = amax / 127f;
+            Vector256<int> pairs = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Create((byte)1), q), Vector256.Create((short)1));
+            QuantMath.StoreHalf(dst, d);
+            QuantMath.StoreHalf(dst + 2, d * Vector256.Sum(pairs));
+            Avx.Store((sbyte*)(dst + 4), q);
         }
     }
 }
