@@ -60,7 +60,7 @@ internal static unsafe class HalfGemvAvx512
                 }
             }
         }
-        for (long i = 0; i < rows; i++)
+        for (long i = 0; kv < k && i < rows; i++)
         {
             float tail = HalfGemv.Tail(k, kv, (ushort*)(a + (i * lda)), x);
             dst[i] = kv == 0 ? tail : dst[i] + tail;
