@@ -6,10 +6,11 @@ namespace RpcWorker.Compute.Execution;
 /// </summary>
 public static class CpuPlacement
 {
-    /// <summary>One CPU per member, or null when the process may use fewer CPUs than <paramref name="members"/> or the platform cannot pin threads.</summary>
+    /// <summary>One CPU per member, or null when the process may use fewer CPUs than <paramref name="members"/> or cannot pin threads.</summary>
     public static int[]? Choose(int members)
     {
-        if (members < 1 || !CpuAffinity.TryGet(out CpuAffinity.Mask allowed) || allowed.Count < members)
+        // Setting the calling thread's own mask changes nothing; it fails where pinning is not permitted at all.
+        if (members < 1 || !CpuAffinity.TryGet(out CpuAffinity.Mask allowed) || allowed.Count < members || !CpuAffinity.TrySet(allowed))
         {
             return null;
         }
