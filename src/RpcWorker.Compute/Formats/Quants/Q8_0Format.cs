@@ -48,7 +48,7 @@ internal sealed unsafe class Q8_0Format(SimdLevel simd) : RowFormat
     {
         for (long i = 0; i < n / BlockSize; i++, src += BlockSize, dst += BlockBytes)
         {
-            QuantizeBlock(src, dst, out _);
+            QuantizeBlock(src, dst, out _, out _);
         }
     }
 
@@ -95,7 +95,7 @@ internal sealed unsafe class Q8_0Format(SimdLevel simd) : RowFormat
     /// The largest |x| of a block as ggml's AVX2 code finds it: <c>vmaxps</c> (the second operand unless the first is
     /// greater, so NaN handling depends on the order) over 8 lanes of 4 vectors, then across the lanes.
     /// </summary>
-    internal static float MaxAbs(float* x)
+    private static float MaxAbs(float* x)
     {
         float* lanes = stackalloc float[8];
         for (int l = 0; l < 8; l++)
@@ -113,10 +113,13 @@ internal sealed unsafe class Q8_0Format(SimdLevel simd) : RowFormat
         static float Max(float a, float b) => a > b ? a : b;
     }
 
-    /// <summary>Quantizes one block like ggml's AVX path; <paramref name="sum"/> is the sum of the int8 values (for Q8_1).</summary>
-    public static void QuantizeBlock(float* x, byte* block, out int sum)
+    /// <summary>
+    /// Quantizes one block like ggml's AVX path; <paramref name="sum"/> is the sum of the int8 values and
+    /// <paramref name="amax"/> the largest |x| (for Q8_1).
+    /// </summary>
+    public static void QuantizeBlock(float* x, byte* block, out int sum, out float amax)
     {
-        float amax = MaxAbs(x);
+        amax = MaxAbs(x);
         float d = amax / 127f;
         QuantMath.StoreHalf(block, d);
         float id = amax != 0f ? 127f / amax : 0f;

@@ -45,8 +45,8 @@ internal sealed unsafe class Q8_1Format : RowFormat
         byte* tmp = stackalloc byte[Q8_0Format.BlockBytes];
         for (long i = 0; i < n / BlockSize; i++, src += BlockSize, dst += BlockBytes)
         {
-            Q8_0Format.QuantizeBlock(src, tmp, out int sum);
-            float d = Q8_0Format.MaxAbs(src) / 127f;
+            Q8_0Format.QuantizeBlock(src, tmp, out int sum, out float amax);
+            float d = amax / 127f;
             dst[0] = tmp[0];
             dst[1] = tmp[1];
             QuantMath.StoreHalf(dst + 2, d * sum);
@@ -60,9 +60,8 @@ internal sealed unsafe class Q8_1Format : RowFormat
         {
             Vector256<sbyte> q = Q8_0Format.QuantizeAvx2(src, out float amax);
             float d = amax / 127f;
-            Vector256<int> pairs = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Create((byte)1), q), Vector256.Create((short)1));
             QuantMath.StoreHalf(dst, d);
-            QuantMath.StoreHalf(dst + 2, d * Vector256.Sum(pairs));
+            QuantMath.StoreHalf(dst + 2, d * Vector256.Sum(SimdOps.DotU8(Vector256.Create((byte)1), q)));
             Avx.Store((sbyte*)(dst + 4), q);
         }
     }
